@@ -1,0 +1,97 @@
+"""``autonom``: one command line for every part. Each command imports its part lazily so
+that starting a till does not load the server's database layer, and the reverse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="Autonom point of sale.", no_args_is_help=True, add_completion=False)
+catalog_app = typer.Typer(help="Master data on the server.", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
+
+DEFAULT_SERVER_DB = "sqlite:///var/server/server.sqlite"
+
+
+@app.command()
+def server(
+    db: Annotated[str, typer.Option(help="SQLAlchemy URL: sqlite:///FILE or postgresql://…")] = (
+        DEFAULT_SERVER_DB
+    ),
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    admin_token: Annotated[
+        str | None, typer.Option(envvar="AUTONOM_ADMIN_TOKEN", help="Bearer token for back office")
+    ] = None,
+    enrolment_code: Annotated[
+        str | None,
+        typer.Option(envvar="AUTONOM_ENROLMENT_CODE", help="Code a new till must present"),
+    ] = None,
+    store_id: Annotated[int, typer.Option(help="This store's id in a chain")] = 1,
+) -> None:
+    """Run the store's server: master data, shared tickets, the push endpoint."""
+    from autonom.server.entrypoints.run import serve
+
+    serve(
+        db_url=db,
+        host=host,
+        port=port,
+        admin_token=admin_token,
+        enrolment_code=enrolment_code,
+        store_id=store_id,
+    )
+
+
+@app.command()
+def till(
+    number: Annotated[int, typer.Option(help="Till number, 1–999")],
+    server: Annotated[str, typer.Option(help="The server's base URL")] = "http://127.0.0.1:8000",
+    data_dir: Annotated[Path | None, typer.Option(help="Where the till keeps its files")] = None,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the cashier page")] = 8010,
+    printer: Annotated[
+        str, typer.Option(help="file:PATH, tcp:HOST:PORT or none")
+    ] = "file:receipts.escpos",
+    enrolment_code: Annotated[str | None, typer.Option(envvar="AUTONOM_ENROLMENT_CODE")] = None,
+) -> None:
+    """Run one till: the cashier page, the local store and the uploader."""
+    from autonom.till.entrypoints.run import serve
+
+    serve(
+        number=number,
+        server_url=server,
+        data_dir=data_dir or Path("var") / f"till-{number}",
+        host=host,
+        port=port,
+        printer=printer,
+        enrolment_code=enrolment_code,
+    )
+
+
+@catalog_app.command("import")
+def catalog_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    db: Annotated[str, typer.Option(help="The server's database URL")] = DEFAULT_SERVER_DB,
+    store_id: Annotated[int, typer.Option()] = 1,
+) -> None:
+    """Import items (and tax rates) from a CSV file into the server's master data."""
+    from autonom.server.entrypoints.run import import_catalog
+
+    import_catalog(db_url=db, path=file, store_id=store_id)
+
+
+@app.command()
+def demo(
+    base_port: Annotated[int, typer.Option(help="Server on this port, tills on the next")] = 8000,
+    data_dir: Annotated[Path, typer.Option()] = Path("var/demo"),
+) -> None:
+    """Start a server and two tills on SQLite with a demo café; Ctrl-C stops everything."""
+    from autonom.demo import run
+
+    run(base_port=base_port, data_dir=data_dir)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

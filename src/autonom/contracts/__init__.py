@@ -1,0 +1,46 @@
+"""Wire contracts between till, server and (later) fiscal operator: one definition each.
+
+Events travel as the domain's own dataclasses, validated by pydantic; nothing here is a
+database table.
+"""
+
+from autonom.contracts.errors import ErrorBody
+from autonom.contracts.master_data import (
+    ItemIn,
+    ItemPublic,
+    MasterData,
+    OperatorIn,
+    OperatorPublic,
+    TaxRatePublic,
+)
+from autonom.contracts.sync import (
+    EVENT_ADAPTER,
+    Operation,
+    PushBatch,
+    PushResult,
+    TillPosition,
+    TillRegistered,
+    TillRegistration,
+    WireEvent,
+)
+from autonom.contracts.tickets import BookingPublic, TicketPublic
+
+__all__ = [
+    "EVENT_ADAPTER",
+    "BookingPublic",
+    "ErrorBody",
+    "ItemIn",
+    "ItemPublic",
+    "MasterData",
+    "Operation",
+    "OperatorIn",
+    "OperatorPublic",
+    "PushBatch",
+    "PushResult",
+    "TaxRatePublic",
+    "TicketPublic",
+    "TillPosition",
+    "TillRegistered",
+    "TillRegistration",
+    "WireEvent",
+]

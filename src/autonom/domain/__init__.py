@@ -1,0 +1,36 @@
+"""The shared domain: no I/O, no clock, no database; used by server and till alike."""
+
+from autonom.domain.catalog import Item, Operator, Role, TaxRate, hash_pin
+from autonom.domain.errors import Refusal
+from autonom.domain.events import BookingAdded, BookingVoided, Event, TicketClosed, TicketOpened
+from autonom.domain.journal import JournalEntry
+from autonom.domain.money import TaxLine
+from autonom.domain.numbering import Form, NumberRange, ReceiptNumber
+from autonom.domain.payment import Payment, PaymentMethod, Tender
+from autonom.domain.ticket import Booking, Receipt, Ticket, TicketStatus
+
+__all__ = [
+    "Booking",
+    "BookingAdded",
+    "BookingVoided",
+    "Event",
+    "Form",
+    "Item",
+    "JournalEntry",
+    "NumberRange",
+    "Operator",
+    "Payment",
+    "PaymentMethod",
+    "Receipt",
+    "ReceiptNumber",
+    "Refusal",
+    "Role",
+    "TaxLine",
+    "TaxRate",
+    "Tender",
+    "Ticket",
+    "TicketClosed",
+    "TicketOpened",
+    "TicketStatus",
+    "hash_pin",
+]

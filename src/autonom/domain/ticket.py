@@ -1,0 +1,349 @@
+"""Tickets (open orders; a table is a ticket with a table number), bookings, voids,
+payments, and closing a ticket into a receipt.
+
+The aggregate is event-sourced in the small: every command validates, records a
+past-tense event in ``self.events`` and applies it. ``Ticket.replay`` rebuilds a ticket
+from its events, which is how the server merges what several tills did (DESIGN: merge by
+replaying operations, not by copying rows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from autonom.domain import errors
+from autonom.domain.catalog import Item, TaxRate
+from autonom.domain.errors import Refusal
+from autonom.domain.events import (
+    BookingAdded,
+    BookingVoided,
+    Event,
+    TicketClosed,
+    TicketOpened,
+)
+from autonom.domain.money import MAX_AMOUNT, ZERO, TaxLine, tax_included
+from autonom.domain.numbering import ReceiptNumber
+from autonom.domain.payment import Payment, Tender, settle
+
+MAX_QUANTITY = 999
+MAX_TABLE = 9999
+OFFLINE_VOID_REASON = (
+    "void due to emergency mode"  # R3.2: offered when re-booked duplicates are voided
+)
+
+
+@dataclass
+class Booking:
+    booking_id: str
+    plu: str
+    name: str
+    quantity: int
+    unit_price: Decimal
+    tax_code: str
+    tax_percent: Decimal
+    operator_number: int
+    till_number: int
+    booked_at: datetime
+    offline: bool
+    void_reason: str | None = None
+    voided_by: int | None = None
+    voided_at: datetime | None = None
+
+    @property
+    def amount(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+    @property
+    def voided(self) -> bool:
+        return self.void_reason is not None
+
+
+class TicketStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A closed ticket as printed: only live lines, with taxes, payments and change."""
+
+    number: str
+    ticket_id: str
+    till_number: int
+    table: int | None
+    operator_number: int
+    closed_at: datetime
+    lines: tuple[Booking, ...]
+    voided_lines: tuple[Booking, ...]
+    total: Decimal
+    taxes: tuple[TaxLine, ...]
+    payments: tuple[Payment, ...]
+    offline: bool
+
+    @property
+    def change(self) -> Decimal:
+        return sum((p.change for p in self.payments), ZERO)
+
+
+def check_quantity(quantity: int) -> int:
+    """A quantity is a whole number from 1 to 999; anything else is a typo."""
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise Refusal(errors.BAD_QUANTITY, f"Quantity must be a whole number, not {quantity!r}.")
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise Refusal(errors.BAD_QUANTITY, f"Quantity must be from 1 to {MAX_QUANTITY}.")
+    return quantity
+
+
+def check_table(table: int | None) -> int | None:
+    if table is None:
+        return None
+    if isinstance(table, bool) or not isinstance(table, int) or not 1 <= table <= MAX_TABLE:
+        raise Refusal(errors.BAD_TABLE, f"A table number is 1 to {MAX_TABLE}.")
+    return table
+
+
+@dataclass
+class Ticket:
+    ticket_id: str
+    till_number: int
+    owner: int
+    opened_at: datetime
+    table: int | None = None
+    offline: bool = False
+    bookings: list[Booking] = field(default_factory=list)
+    status: TicketStatus = TicketStatus.OPEN
+    receipt: Receipt | None = None
+    events: list[Event] = field(default_factory=list)
+
+    # -- commands -----------------------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        *,
+        ticket_id: str,
+        table: int | None,
+        till_number: int,
+        operator_number: int,
+        at: datetime,
+        offline: bool = False,
+    ) -> Ticket:
+        event = TicketOpened(
+            ticket_id=ticket_id,
+            till_number=till_number,
+            table=check_table(table),
+            operator_number=operator_number,
+            opened_at=at,
+            offline=offline,
+        )
+        ticket = cls._from_opened(event)
+        ticket.events.append(event)
+        return ticket
+
+    def book(
+        self,
+        item: Item,
+        tax_rate: TaxRate,
+        quantity: int,
+        *,
+        booking_id: str,
+        operator_number: int,
+        till_number: int,
+        at: datetime,
+        offline: bool = False,
+    ) -> Booking:
+        self._check_open()
+        check_quantity(quantity)
+        if not item.active:
+            raise Refusal(errors.UNKNOWN_ITEM, f"{item.name} is no longer sold.")
+        if item.tax_code != tax_rate.code:
+            raise Refusal(errors.UNKNOWN_TAX_RATE, f"{item.name} has no tax rate {tax_rate.code}.")
+        if item.price * quantity + self.total > MAX_AMOUNT:
+            raise Refusal(errors.BAD_QUANTITY, f"The ticket would exceed {MAX_AMOUNT}.")
+        self._record(
+            BookingAdded(
+                ticket_id=self.ticket_id,
+                booking_id=booking_id,
+                plu=item.plu,
+                name=item.name,
+                quantity=quantity,
+                unit_price=item.price,
+                tax_code=tax_rate.code,
+                tax_percent=tax_rate.percent,
+                operator_number=operator_number,
+                till_number=till_number,
+                booked_at=at,
+                offline=offline,
+            )
+        )
+        return self.bookings[-1]
+
+    def void(
+        self,
+        booking_id: str,
+        reason: str,
+        *,
+        operator_number: int,
+        till_number: int,
+        at: datetime,
+    ) -> Booking:
+        self._check_open()
+        reason = reason.strip()
+        if not reason:
+            raise Refusal(errors.VOID_REASON_MISSING, "Say why the line is voided.")
+        booking = self.booking(booking_id)
+        if booking.voided:
+            raise Refusal(errors.ALREADY_VOIDED, f"{booking.name} is already voided.", status=409)
+        self._record(
+            BookingVoided(
+                ticket_id=self.ticket_id,
+                booking_id=booking_id,
+                reason=reason[:200],
+                operator_number=operator_number,
+                till_number=till_number,
+                voided_at=at,
+            )
+        )
+        return booking
+
+    def close(
+        self,
+        tenders: Sequence[Tender],
+        number: ReceiptNumber,
+        *,
+        operator_number: int,
+        till_number: int,
+        at: datetime,
+        offline: bool = False,
+    ) -> Receipt:
+        """Settle the ticket with the tenders and turn it into a receipt numbered ``number``."""
+        self._check_open()
+        if not self.bookings:
+            raise Refusal(errors.TICKET_EMPTY, "Book at least one item before paying.")
+        payments = settle(self.total, tenders)
+        self._record(
+            TicketClosed(
+                ticket_id=self.ticket_id,
+                receipt_number=str(number),
+                till_number=till_number,
+                operator_number=operator_number,
+                closed_at=at,
+                total=self.total,
+                taxes=tuple(self.taxes()),
+                payments=payments,
+                offline=offline,
+            )
+        )
+        assert self.receipt is not None
+        return self.receipt
+
+    # -- queries ------------------------------------------------------------------
+    def booking(self, booking_id: str) -> Booking:
+        for booking in self.bookings:
+            if booking.booking_id == booking_id:
+                return booking
+        raise Refusal(errors.BOOKING_NOT_FOUND, "That line is not on this ticket.", status=404)
+
+    @property
+    def live_bookings(self) -> list[Booking]:
+        return [b for b in self.bookings if not b.voided]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((b.amount for b in self.live_bookings), ZERO)
+
+    def taxes(self) -> list[TaxLine]:
+        """One line per tax rate used, the tax taken from the rate's gross sum (see money)."""
+        gross: dict[tuple[str, Decimal], Decimal] = {}
+        for b in self.live_bookings:
+            key = (b.tax_code, b.tax_percent)
+            gross[key] = gross.get(key, ZERO) + b.amount
+        return [
+            TaxLine(code=code, percent=percent, gross=amount, tax=tax_included(amount, percent))
+            for (code, percent), amount in sorted(gross.items())
+        ]
+
+    # -- event application ----------------------------------------------------------
+    @classmethod
+    def replay(cls, events: Iterable[Event]) -> Ticket:
+        """Rebuild a ticket from its events without re-checking rules (they held on the till)."""
+        iterator = iter(events)
+        first = next(iterator)
+        if not isinstance(first, TicketOpened):
+            raise ValueError("a ticket's history starts with TicketOpened")
+        ticket = cls._from_opened(first)
+        for event in iterator:
+            ticket.apply(event)
+        return ticket
+
+    @classmethod
+    def _from_opened(cls, event: TicketOpened) -> Ticket:
+        return cls(
+            ticket_id=event.ticket_id,
+            till_number=event.till_number,
+            owner=event.operator_number,
+            opened_at=event.opened_at,
+            table=event.table,
+            offline=event.offline,
+        )
+
+    def apply(self, event: Event) -> None:
+        """Apply an event that already happened (here or on another till)."""
+        if isinstance(event, BookingAdded):
+            if any(b.booking_id == event.booking_id for b in self.bookings):
+                return  # the same booking twice is the same booking (exactly once)
+            self.bookings.append(
+                Booking(
+                    booking_id=event.booking_id,
+                    plu=event.plu,
+                    name=event.name,
+                    quantity=event.quantity,
+                    unit_price=event.unit_price,
+                    tax_code=event.tax_code,
+                    tax_percent=event.tax_percent,
+                    operator_number=event.operator_number,
+                    till_number=event.till_number,
+                    booked_at=event.booked_at,
+                    offline=event.offline,
+                )
+            )
+        elif isinstance(event, BookingVoided):
+            for i, b in enumerate(self.bookings):
+                if b.booking_id == event.booking_id and not b.voided:
+                    self.bookings[i] = replace(
+                        b,
+                        void_reason=event.reason,
+                        voided_by=event.operator_number,
+                        voided_at=event.voided_at,
+                    )
+        elif isinstance(event, TicketClosed):
+            self.status = TicketStatus.CLOSED
+            self.receipt = Receipt(
+                number=event.receipt_number,
+                ticket_id=self.ticket_id,
+                till_number=event.till_number,
+                table=self.table,
+                operator_number=event.operator_number,
+                closed_at=event.closed_at,
+                lines=tuple(self.live_bookings),
+                voided_lines=tuple(b for b in self.bookings if b.voided),
+                total=event.total,
+                taxes=tuple(event.taxes),
+                payments=tuple(event.payments),
+                offline=event.offline,
+            )
+        elif isinstance(event, TicketOpened):
+            pass  # opening twice (two tills opened the same table) changes nothing
+        else:  # pragma: no cover - exhaustive over Event
+            raise TypeError(f"unknown event {event!r}")
+
+    def _record(self, event: Event) -> None:
+        self.apply(event)
+        self.events.append(event)
+
+    def _check_open(self) -> None:
+        if self.status is not TicketStatus.OPEN:
+            raise Refusal(errors.TICKET_CLOSED, "This ticket is already paid.", status=409)
