@@ -39,12 +39,12 @@ def parse_amount(text: str | int | Decimal, *, allow_zero: bool = True) -> Decim
         raise Refusal(BAD_AMOUNT, f"'{text}' is not an amount; write it like 4.50.") from None
     if not value.is_finite():
         raise Refusal(BAD_AMOUNT, f"'{text}' is not an amount; write it like 4.50.")
-    if value != value.quantize(CENT):
-        raise Refusal(BAD_AMOUNT, f"'{text}' has more than two decimal places.")
     if value < 0 or (value == 0 and not allow_zero):
         raise Refusal(BAD_AMOUNT, f"'{text}' must be more than zero.")
-    if value > MAX_AMOUNT:
+    if value > MAX_AMOUNT:  # checked before quantize, which fails on huge exponents
         raise Refusal(BAD_AMOUNT, f"'{text}' is above the limit of {MAX_AMOUNT}.")
+    if value != value.quantize(CENT):
+        raise Refusal(BAD_AMOUNT, f"'{text}' has more than two decimal places.")
     return value.quantize(CENT)
 
 

@@ -1,0 +1,133 @@
+"""``autonom demo``: a server, two tills and a café on SQLite, on loopback ports.
+
+Every part runs as its own process, exactly as in a real store; the demo only starts
+them, loads the café's master data through the same paths a store manager uses
+(``autonom catalog import`` and the back-office API) and stops everything on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+CATALOG = "cafe.csv"
+TABLES = 10
+
+
+@dataclass(frozen=True)
+class DemoOperator:
+    number: int
+    name: str
+    role: str
+    pin: str
+
+
+OPERATORS = (
+    DemoOperator(1, "Anna", "cashier", "1111"),
+    DemoOperator(2, "Ben", "cashier", "2222"),
+    DemoOperator(3, "Clara", "manager", "9999"),
+)
+TILL_NUMBERS = (10, 11)
+
+console = Console()
+
+
+def _autonom(*args: str) -> list[str]:
+    return [sys.executable, "-m", "autonom.cli", *args]
+
+
+def wait_until_healthy(url: str, *, seconds: float = 20.0) -> None:
+    """Poll ``url`` until it answers 200, or fail with a clear message."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=0.5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {seconds:.0f} s")
+
+
+def run(*, base_port: int, data_dir: Path) -> None:
+    """Start the demo store and block until Ctrl-C."""
+    data_dir = data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    db_url = f"sqlite:///{data_dir / 'server.sqlite'}"
+    server_url = f"http://127.0.0.1:{base_port}"
+    admin_token = secrets.token_urlsafe(16)
+    env = {**os.environ, "AUTONOM_ADMIN_TOKEN": admin_token}
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+        with resources.as_file(resources.files(__package__) / CATALOG) as catalog:
+            subprocess.run(_autonom("catalog", "import", str(catalog), "--db", db_url), check=True)
+        children.append(
+            subprocess.Popen(_autonom("server", "--db", db_url, "--port", str(base_port)), env=env)
+        )
+        wait_until_healthy(f"{server_url}/api/v1/health")
+        with httpx.Client(
+            base_url=server_url, headers={"Authorization": f"Bearer {admin_token}"}
+        ) as back_office:
+            for op in OPERATORS:
+                back_office.put(
+                    f"/api/v1/operators/{op.number}",
+                    json={"name": op.name, "role": op.role, "pin": op.pin},
+                ).raise_for_status()
+        till_urls = []
+        for offset, number in enumerate(TILL_NUMBERS, start=1):
+            port = base_port + 10 * offset
+            till_dir = data_dir / f"till-{number}"
+            till_args = ["till", "--number", str(number), "--server", server_url]
+            till_args += ["--port", str(port), "--data-dir", str(till_dir)]
+            till_args += ["--printer", f"file:{till_dir / 'receipts.escpos'}"]
+            children.append(subprocess.Popen(_autonom(*till_args)))
+            till_urls.append((number, f"http://127.0.0.1:{port}"))
+        for _, url in till_urls:
+            wait_until_healthy(f"{url}/api/status")
+        _print_welcome(server_url, admin_token, till_urls)
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        console.print("[red]A part of the demo stopped; stopping the rest.[/red]")
+    except KeyboardInterrupt:
+        console.print("\nStopping the demo …")
+    finally:
+        _stop(children)
+
+
+def _print_welcome(server_url: str, admin_token: str, till_urls: list[tuple[int, str]]) -> None:
+    table = Table(title="Autonom demo café is open", show_lines=False)
+    table.add_column("part")
+    table.add_column("open this")
+    for number, url in till_urls:
+        table.add_row(f"till {number} (cashier page)", url)
+    table.add_row("server API (OpenAPI)", f"{server_url}/docs")
+    console.print(table)
+    console.print(
+        "Operators: "
+        + ", ".join(f"{op.name} ({op.role}) PIN {op.pin}" for op in OPERATORS)
+        + f". Tables 1–{TABLES}. Back-office token: {admin_token}"
+    )
+    console.print("Press Ctrl-C to stop everything.")
+
+
+def _stop(children: list[subprocess.Popen[bytes]]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGINT)
+    for child in children:
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
