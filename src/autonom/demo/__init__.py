@@ -60,6 +60,23 @@ def wait_until_healthy(url: str, *, seconds: float = 20.0) -> None:
     raise RuntimeError(f"{url} did not answer within {seconds:.0f} s")
 
 
+def import_demo_catalog(db_url: str) -> None:
+    """Load the café's items and tax rates the way a manager would: ``autonom catalog import``."""
+    with resources.as_file(resources.files(__package__) / CATALOG) as catalog:
+        subprocess.run(_autonom("catalog", "import", str(catalog), "--db", db_url), check=True)
+
+
+def add_demo_operators(server_url: str, admin_token: str) -> None:
+    """Create the café's operators through the back-office API."""
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    with httpx.Client(base_url=server_url, headers=headers) as back_office:
+        for op in OPERATORS:
+            back_office.put(
+                f"/api/v1/operators/{op.number}",
+                json={"name": op.name, "role": op.role, "pin": op.pin},
+            ).raise_for_status()
+
+
 def run(*, base_port: int, data_dir: Path) -> None:
     """Start the demo store and block until Ctrl-C."""
     data_dir = data_dir.resolve()
@@ -70,20 +87,12 @@ def run(*, base_port: int, data_dir: Path) -> None:
     env = {**os.environ, "AUTONOM_ADMIN_TOKEN": admin_token}
     children: list[subprocess.Popen[bytes]] = []
     try:
-        with resources.as_file(resources.files(__package__) / CATALOG) as catalog:
-            subprocess.run(_autonom("catalog", "import", str(catalog), "--db", db_url), check=True)
+        import_demo_catalog(db_url)
         children.append(
             subprocess.Popen(_autonom("server", "--db", db_url, "--port", str(base_port)), env=env)
         )
         wait_until_healthy(f"{server_url}/api/v1/health")
-        with httpx.Client(
-            base_url=server_url, headers={"Authorization": f"Bearer {admin_token}"}
-        ) as back_office:
-            for op in OPERATORS:
-                back_office.put(
-                    f"/api/v1/operators/{op.number}",
-                    json={"name": op.name, "role": op.role, "pin": op.pin},
-                ).raise_for_status()
+        add_demo_operators(server_url, admin_token)
         till_urls = []
         for offset, number in enumerate(TILL_NUMBERS, start=1):
             port = base_port + 10 * offset
