@@ -1,0 +1,277 @@
+"""Receipt printing: the readable receipt laid out once, and ESC/POS printers behind an adapter.
+
+``receipt_text`` is the only place a receipt is laid out; the cashier page shows its lines
+and the printers print the same lines as ESC/POS bytes (python-escpos), so page and paper
+always agree. A printer is chosen by a spec: ``file:PATH``, ``tcp:HOST:PORT`` or ``none``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import textwrap
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import Protocol
+
+from autonom.domain import PaymentMethod, Receipt
+
+__all__ = [
+    "PrinterUnavailable",
+    "ReceiptPrinter",
+    "StoreHeader",
+    "open_printer",
+    "receipt_text",
+]
+
+WIDTH = 42  # characters per line: 80 mm paper, Font A (512 dots / 12 dots per character)
+CONNECT_TIMEOUT = 2.0  # seconds; a printer that does not answer by then is unavailable
+WRITE_TIMEOUT = 5.0  # seconds; a receipt is a few kB, so a printer that stalls longer is stuck
+AUTONOMOUS_MARK = "*** AUTONOMOUS - OFFLINE ***"  # R4.2
+OFFLINE_BOOKING_MARK = "OFF"  # R3.2
+PAPER_CODE_PAGE = "CP858"  # PC858: code page 850 with the euro sign
+
+
+@dataclass(frozen=True)
+class StoreHeader:
+    """What every receipt says about the store that issued it."""
+
+    name: str
+    address: str
+    vat_id: str
+
+
+class PrinterUnavailable(Exception):
+    """The printer cannot be reached or written; the message says which one and why."""
+
+
+class ReceiptPrinter(Protocol):
+    def print_receipt(self, receipt: Receipt, header: StoreHeader, till_number: int) -> None:
+        """Print one receipt, or raise PrinterUnavailable."""
+
+
+# -- layout ---------------------------------------------------------------------------
+
+
+class _Style(Enum):
+    NORMAL = "normal"
+    TITLE = "title"  # the store name: bold, double height, centred
+    TOTAL = "total"  # the total: bold, double height
+
+
+@dataclass(frozen=True)
+class _Line:
+    text: str
+    style: _Style = _Style.NORMAL
+
+
+def receipt_text(receipt: Receipt, header: StoreHeader, till_number: int) -> list[str]:
+    """The receipt as lines of at most 42 characters, exactly as they go on paper."""
+    return [line.text for line in _layout(receipt, header, till_number)]
+
+
+def _layout(receipt: Receipt, header: StoreHeader, till_number: int) -> list[_Line]:
+    rule = _Line("-" * WIDTH)
+    lines: list[_Line] = []
+    lines += [_Line(t, _Style.TITLE) for t in _centred(header.name)]
+    lines += [_Line(t) for t in _centred(header.address)]
+    lines += [_Line(t) for t in _centred(f"VAT ID {header.vat_id}")]
+    lines.append(rule)
+    lines.append(_Line(_spread(f"Till {till_number}", f"Receipt {receipt.number}")))
+    # The till's local time: the page and the paper show what the clock on the wall says.
+    closed_at = receipt.closed_at.astimezone().strftime("%d.%m.%Y %H:%M:%S")
+    lines.append(_Line(_spread(closed_at, f"Operator {receipt.operator_number}")))
+    if receipt.table is not None:
+        lines.append(_Line(f"Table {receipt.table}"))
+    lines.append(rule)
+    # Voided lines are left out: they are not sales, and the journal keeps them.
+    for booking in receipt.lines:
+        mark = f" {OFFLINE_BOOKING_MARK}" if booking.offline else ""
+        right = f"{mark} {_clean(booking.tax_code)[:2]:>2} {_amount(booking.amount):>9}"
+        lines.append(_Line(_spread(f"{booking.quantity} × {_clean(booking.name)}", right)))
+    lines.append(rule)
+    lines.append(_Line(_spread("TOTAL", f"EUR {_amount(receipt.total)}"), _Style.TOTAL))
+    lines.append(rule)
+    lines.append(_Line(f"{'Tax':<10}{'Net':>10}{'VAT':>11}{'Gross':>11}"))
+    for tax in receipt.taxes:
+        rate = f"{_clean(tax.code)[:2]} {_percent(tax.percent)}"
+        lines.append(
+            _Line(f"{rate:<10}{_amount(tax.net):>10}{_amount(tax.tax):>11}{_amount(tax.gross):>11}")
+        )
+    lines.append(rule)
+    for payment in receipt.payments:
+        if payment.method is PaymentMethod.CASH:
+            lines.append(_Line(_spread("Cash given", _amount(payment.tendered))))
+            lines.append(_Line(_spread("Change", _amount(payment.change))))
+        else:
+            lines.append(_Line(_spread("Card", _amount(payment.amount))))
+    if receipt.offline:
+        lines.append(rule)
+        lines.append(_Line(AUTONOMOUS_MARK.center(WIDTH).rstrip()))
+    lines.append(_Line(""))
+    lines.append(_Line("Thank you".center(WIDTH).rstrip()))
+    return lines
+
+
+def _amount(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def _percent(value: Decimal) -> str:
+    # 19 → "19%", 7.5 → "7.5%"; never "1.9E+1%".
+    text = f"{value:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+def _clean(text: str) -> str:
+    """One printable line: control characters (a newline in an item name) become spaces."""
+    return "".join(" " if unicodedata.category(c).startswith("C") else c for c in text).strip()
+
+
+def _centred(text: str) -> list[str]:
+    wrapped = textwrap.wrap(_clean(text), WIDTH) or [""]
+    return [part.center(WIDTH).rstrip() for part in wrapped]
+
+
+def _spread(left: str, right: str) -> str:
+    """``left`` and ``right`` on one line; ``left`` is shortened, never the amount."""
+    right = right[:WIDTH]
+    room = WIDTH - len(right) - 1
+    if room < 1:
+        return right
+    left = left[:room]
+    return f"{left}{' ' * (WIDTH - len(left) - len(right))}{right}"
+
+
+# -- ESC/POS ----------------------------------------------------------------------------
+
+
+def _escpos_bytes(receipt: Receipt, header: StoreHeader, till_number: int) -> bytes:
+    """Initialise, the lines of ``receipt_text`` with their styles, feed and cut."""
+    # Imported here: python-escpos takes a quarter of a second to import, and only a
+    # till that prints needs it.
+    from escpos.printer import Dummy
+
+    printer = Dummy()
+    printer.hw("INIT")  # ESC @: a printer left in an odd mode by someone else starts clean
+    # One code page for the whole receipt (ESC t 19): it holds ×, €, umlauts and accents, and
+    # anything else prints as "?" in one column, so no line outgrows the paper. Left to guess,
+    # python-escpos switches pages mid-line and sends Chinese as raw GB18030.
+    printer.charcode(PAPER_CODE_PAGE)
+    for line in _layout(receipt, header, till_number):
+        if line.style is _Style.NORMAL:
+            printer.textln(line.text)
+            continue
+        align = "center" if line.style is _Style.TITLE else "left"
+        text = line.text.strip() if line.style is _Style.TITLE else line.text
+        printer.set(align=align, bold=True, double_height=True)
+        printer.textln(text)
+        printer.set(align="left", bold=False, normal_textsize=True)
+    printer.cut()
+    output: bytes = printer.output
+    return output
+
+
+# -- printers ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _FilePrinter:
+    """Appends each receipt's ESC/POS bytes to a file (a spool, or a printer device file)."""
+
+    path: Path
+
+    def print_receipt(self, receipt: Receipt, header: StoreHeader, till_number: int) -> None:
+        data = _escpos_bytes(receipt, header, till_number)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("ab") as spool:
+                spool.write(data)
+                spool.flush()
+                os.fsync(spool.fileno())
+        except OSError as error:
+            raise PrinterUnavailable(
+                f"Cannot write to the printer file {self.path}: {error.strerror or error}."
+            ) from error
+
+
+@dataclass(frozen=True)
+class _NetworkPrinter:
+    """A network ESC/POS printer (raw TCP, usually port 9100); one connection per receipt."""
+
+    host: str
+    port: int
+
+    def print_receipt(self, receipt: Receipt, header: StoreHeader, till_number: int) -> None:
+        data = _escpos_bytes(receipt, header, till_number)
+        where = f"{self.host}:{self.port}"
+        try:
+            conn = socket.create_connection((self.host, self.port), timeout=CONNECT_TIMEOUT)
+        except TimeoutError as error:
+            raise PrinterUnavailable(
+                f"The printer at {where} did not answer within {CONNECT_TIMEOUT:g} s; "
+                "is it switched on and connected?"
+            ) from error
+        except ConnectionRefusedError as error:
+            raise PrinterUnavailable(
+                f"The printer at {where} refused the connection; is it switched on?"
+            ) from error
+        except OSError as error:
+            raise PrinterUnavailable(
+                f"Cannot reach the printer at {where}: {error.strerror or error}."
+            ) from error
+        with conn:
+            try:
+                conn.settimeout(WRITE_TIMEOUT)
+                conn.sendall(data)
+                # Half-close so the printer sees the end of the job before the socket goes.
+                conn.shutdown(socket.SHUT_WR)
+            except TimeoutError as error:
+                raise PrinterUnavailable(
+                    f"The printer at {where} stopped taking data (paper out or cover open?)."
+                ) from error
+            except OSError as error:
+                raise PrinterUnavailable(
+                    f"The printer at {where} dropped the receipt: {error.strerror or error}."
+                ) from error
+
+
+class _NoPrinter:
+    """A till without a printer: receipts are shown on the page only."""
+
+    def print_receipt(self, receipt: Receipt, header: StoreHeader, till_number: int) -> None:
+        return None
+
+
+def open_printer(spec: str) -> ReceiptPrinter:
+    """The printer named by ``file:PATH``, ``tcp:HOST:PORT`` or ``none``; ValueError otherwise.
+
+    Nothing is opened yet: each receipt opens the file or connection it needs.
+    """
+    kind, _, rest = spec.strip().partition(":")
+    kind = kind.lower()
+    if kind == "none" and not rest:
+        return _NoPrinter()
+    if kind == "file":
+        if not rest.strip():
+            raise ValueError(
+                f"Printer spec {spec!r} names no file; write it like file:receipts.escpos."
+            )
+        return _FilePrinter(Path(rest))
+    if kind == "tcp":
+        host, _, port_text = rest.rpartition(":")
+        host = host.strip().removeprefix("[").removesuffix("]")  # tcp:[::1]:9100
+        if not host or not port_text.strip().isdigit() or not 1 <= int(port_text) <= 65535:
+            raise ValueError(
+                f"Printer spec {spec!r} needs a host and a port from 1 to 65535, "
+                "like tcp:192.168.1.50:9100."
+            )
+        return _NetworkPrinter(host, int(port_text))
+    raise ValueError(
+        f"Unknown printer spec {spec!r}; use file:PATH, tcp:HOST:PORT (usually port 9100) or none."
+    )
