@@ -15,7 +15,7 @@ test:
 
 bench:
 	@scripts/bootstrap.sh
-	.venv/bin/python bench/sale_latency.py
+	.venv/bin/python -m bench.sale_latency
 
 lint:
 	@scripts/bootstrap.sh

@@ -8,10 +8,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from tests.support.escpos_printer import PrinterEmulator, silent_printer
 
 from autonom.devices import PrinterUnavailable, StoreHeader, open_printer, receipt_text
 from autonom.domain import Item, NumberRange, PaymentMethod, Receipt, TaxRate, Tender, Ticket
+from tests.support.escpos_printer import PrinterEmulator, silent_printer
 
 AT = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 HEADER = StoreHeader(name="Café Autonom", address="Hauptstraße 1, Berlin", vat_id="DE123456789")

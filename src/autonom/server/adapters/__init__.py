@@ -1,0 +1,21 @@
+"""The server's adapters: tables, migrations, repositories and the unit of work."""
+
+from autonom.server.adapters.database import (
+    create_database_engine,
+    database_url,
+    migrate,
+    prepare_database,
+)
+from autonom.server.adapters.repository import FlagRecord, ReceiptRecord, TillRecord
+from autonom.server.adapters.unit_of_work import SqlUnitOfWork
+
+__all__ = [
+    "FlagRecord",
+    "ReceiptRecord",
+    "SqlUnitOfWork",
+    "TillRecord",
+    "create_database_engine",
+    "database_url",
+    "migrate",
+    "prepare_database",
+]

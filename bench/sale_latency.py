@@ -1,0 +1,123 @@
+"""How long a cashier waits for a sale to be committed (invariant 1), beside the bare cost
+of one durable SQLite commit on the same disk, with the server up and with it stopped.
+
+Run: ``make bench`` or ``.venv/bin/python -m bench.sale_latency [--tickets N] [--json]``.
+Each ticket: open, three bookings, close with cash, all through the till's service layer
+(handlers + unit of work, as the cashier page calls them). The figure is the latency of
+``close_ticket`` (the fiscal commit: number issued, state + journal + outbox written,
+fsync). Targets (issue 2): p99 ≤ 3 ms, p99 / bare commit p99 ≤ 10, server down ≤ live.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import statistics
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import track
+
+from autonom.domain import PaymentMethod, Tender
+from autonom.till.bootstrap import Till, TillSettings, bootstrap
+from autonom.till.service_layer import handlers
+from autonom.till.service_layer.commands import AddBooking, CloseTicket, OpenTicket
+from tests.support.processes import start_seeded_server
+
+console = Console(stderr=True)
+PLUS = ("100", "200", "102")  # espresso, croissant, cappuccino: 7.70 in all
+CASH = (Tender(PaymentMethod.CASH, Decimal("10.00")),)
+OPERATOR = 1
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def bare_commit_latencies(folder: Path, count: int) -> list[float]:
+    """One INSERT per transaction on a WAL, synchronous=FULL file: the floor of any sale."""
+    conn = sqlite3.connect(folder / "bare.sqlite", isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+    samples = []
+    for i in range(count):
+        start = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO t (body) VALUES (?)", (f"row {i}",))
+        conn.execute("COMMIT")
+        samples.append((time.perf_counter() - start) * 1000)
+    conn.close()
+    return samples
+
+
+def sell(till: Till, count: int, label: str) -> list[float]:
+    """Sell ``count`` tickets; return the close latencies in milliseconds."""
+    samples = []
+    for _ in track(range(count), description=label, console=console):
+        ticket = handlers.open_ticket(OpenTicket(None, OPERATOR), till.unit_of_work())
+        for plu in PLUS:
+            handlers.add_booking(
+                AddBooking(ticket.ticket_id, plu, 1, OPERATOR), till.unit_of_work()
+            )
+        start = time.perf_counter()
+        handlers.close_ticket(CloseTicket(ticket.ticket_id, CASH, OPERATOR), till.unit_of_work())
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=2000)
+    parser.add_argument("--json", action="store_true", help="end with one JSON line")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="autonom-bench-") as tmp:
+        folder = Path(tmp)
+        server = start_seeded_server(folder / "server")
+        till = bootstrap(
+            TillSettings(number=10, server_url=server.url, data_dir=folder / "till", printer="none")
+        )
+        try:
+            till.start()
+            till.snapshot.refresh_now()
+            bare = bare_commit_latencies(folder, args.tickets)
+            live = sell(till, args.tickets, "server up  ")
+            server.kill()
+            down = sell(till, args.tickets, "server down")
+            unsent = till.uploader.unsent_count()
+        finally:
+            till.stop()
+            server.kill()
+
+    result = {
+        "tickets": args.tickets,
+        "p50_ms": round(statistics.median(live), 3),
+        "p99_ms": round(percentile(live, 0.99), 3),
+        "bare_commit_p50_ms": round(statistics.median(bare), 3),
+        "bare_commit_p99_ms": round(percentile(bare, 0.99), 3),
+        "server_down_p50_ms": round(statistics.median(down), 3),
+        "server_down_p99_ms": round(percentile(down, 0.99), 3),
+        "unsent_after_server_down": unsent,
+    }
+    result["ratio_p99"] = round(result["p99_ms"] / result["bare_commit_p99_ms"], 2)
+    for key, value in result.items():
+        console.print(f"{key:>26}: {value}")
+    targets = {
+        "p99 ≤ 3 ms": result["p99_ms"] <= 3,
+        "ratio_p99 ≤ 10": result["ratio_p99"] <= 10,
+        "server down no worse than live": result["server_down_p99_ms"] <= result["p99_ms"] * 1.1,
+    }
+    for name, met in targets.items():
+        console.print(f"{'met' if met else 'MISSED':>26}: {name}")
+    if args.json:
+        print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,220 @@
+"""The server's tables as SQLAlchemy Core ``Table``s; the migrations in ``migrations/`` create
+them. Every table carries ``store_id`` (invariant 9), so a chain's stores can share or
+partition one PostgreSQL.
+
+Money and percentages are stored as whole hundredths (``TwoPlaces``) so that SQLite and
+PostgreSQL hold exactly the same numbers and sums stay exact; times are stored in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+HUNDRED = Decimal(100)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class TwoPlaces(TypeDecorator[Decimal]):
+    """A ``Decimal`` with two places (euros, percent), stored as a whole number of hundredths."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        hundredths = value * HUNDRED
+        if hundredths != hundredths.to_integral_value():
+            raise ValueError(f"{value} has more than two decimal places")
+        return int(hundredths)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return (Decimal(int(value)) / HUNDRED).quantize(Decimal("0.01"))
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A point in time, always UTC; a naive value is taken to be UTC already."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        # SQLite keeps no zone: store the UTC wall time, read it back as UTC.
+        return aware.replace(tzinfo=None) if dialect.name == "sqlite" else aware
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
+AutoId = BigInteger().with_variant(Integer(), "sqlite")
+
+stores = Table(
+    "stores",
+    metadata,
+    Column("store_id", Integer, primary_key=True, autoincrement=False),
+    Column("master_data_version", BigInteger, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+tills = Table(
+    "tills",
+    metadata,
+    Column("store_id", Integer, primary_key=True, autoincrement=False),
+    Column("number", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(80), nullable=False),
+    Column("credential_hash", String(64), nullable=False),
+    Column("registered_at", UtcDateTime, nullable=False),
+    Index("ix_tills_credential", "store_id", "credential_hash"),
+)
+
+till_positions = Table(
+    "till_positions",
+    metadata,
+    Column("store_id", Integer, primary_key=True, autoincrement=False),
+    Column("till_number", Integer, primary_key=True, autoincrement=False),
+    Column("applied_through", BigInteger, nullable=False),
+    Column("last_push_at", UtcDateTime, nullable=True),
+)
+
+operations = Table(
+    "operations",
+    metadata,
+    # The id is the server's apply order: tickets are rebuilt by replaying in this order.
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("store_id", Integer, nullable=False),
+    Column("till_number", Integer, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("op_id", String(36), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("ticket_id", String(64), nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Column("applied_at", UtcDateTime, nullable=False),
+    Column("payload", Text, nullable=False),
+    UniqueConstraint("store_id", "till_number", "seq"),
+    UniqueConstraint("store_id", "op_id"),
+    Index("ix_operations_ticket", "store_id", "ticket_id", "id"),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("store_id", Integer, primary_key=True, autoincrement=False),
+    Column("ticket_id", String(64), primary_key=True),
+    Column("table_number", Integer, nullable=True),
+    Column("till_number", Integer, nullable=False),
+    Column("owner", Integer, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("total", TwoPlaces, nullable=False),
+    Column("receipt_number", String(16), nullable=True),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("closed_at", UtcDateTime, nullable=True),
+    Column("bookings", Text, nullable=False),  # JSON list of BookingPublic
+    Index("ix_tickets_table", "store_id", "status", "table_number"),
+)
+
+receipts = Table(
+    "receipts",
+    metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("store_id", Integer, nullable=False),
+    Column("number", String(16), nullable=False),
+    Column("ticket_id", String(64), nullable=False),
+    Column("till_number", Integer, nullable=False),
+    Column("total", TwoPlaces, nullable=False),
+    Column("closed_at", UtcDateTime, nullable=False),
+    Column("offline", Boolean, nullable=False),
+    # A reused number is still a sale (invariant 6): kept, marked, and flagged.
+    Column("duplicate", Boolean, nullable=False, server_default=false()),
+    Column("payload", Text, nullable=False),  # the TicketClosed event as JSON
+    Index(
+        "uq_receipts_number",
+        "store_id",
+        "number",
+        unique=True,
+        sqlite_where=text("NOT duplicate"),
+        postgresql_where=text("NOT duplicate"),
+    ),
+    Index("ix_receipts_closed_at", "store_id", "closed_at"),
+)
+
+tax_rates = Table(
+    "tax_rates",
+    metadata,
+    Column("store_id", Integer, primary_key=True, autoincrement=False),
+    Column("code", String(2), primary_key=True),
+    Column("percent", TwoPlaces, nullable=False),
+    Column("name", String(40), nullable=False),
+)
+
+items = Table(
+    "items",
+    metadata,
+    Column("store_id", Integer, primary_key=True, autoincrement=False),
+    Column("plu", String(13), primary_key=True),
+    Column("name", String(60), nullable=False),
+    Column("price", TwoPlaces, nullable=False),
+    Column("tax_code", String(2), nullable=False),
+    Column("active", Boolean, nullable=False),
+    ForeignKeyConstraint(["store_id", "tax_code"], ["tax_rates.store_id", "tax_rates.code"]),
+)
+
+operators = Table(
+    "operators",
+    metadata,
+    Column("store_id", Integer, primary_key=True, autoincrement=False),
+    Column("number", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(60), nullable=False),
+    Column("role", String(10), nullable=False),
+    Column("pin_hash", String(200), nullable=False),
+)
+
+flags = Table(
+    "flags",
+    metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("store_id", Integer, nullable=False),
+    Column("till_number", Integer, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("ticket_id", String(64), nullable=True),
+    Column("code", String(40), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_flags_store", "store_id", "id"),
+)

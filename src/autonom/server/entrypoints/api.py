@@ -1,0 +1,49 @@
+"""The server's web application: ``create_app(settings)`` opens and migrates the database
+and mounts every route under ``/api/v1`` (OpenAPI at ``/docs`` and ``/openapi.json``)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI
+
+import autonom
+from autonom.server.adapters import prepare_database
+from autonom.server.entrypoints import back_office_routes, till_routes
+from autonom.server.entrypoints.deps import ServerContext
+from autonom.server.entrypoints.errors import install_error_handlers
+from autonom.server.settings import ServerSettings
+
+API_PREFIX = "/api/v1"
+
+log = structlog.get_logger(__name__)
+
+
+def create_app(settings: ServerSettings) -> FastAPI:
+    """Build the server for ``settings``; the database is migrated to head first."""
+    engine = prepare_database(settings.db_url, settings.store_id)
+    admin_token = settings.admin_token
+    if admin_token is None:
+        admin_token = secrets.token_urlsafe(16)
+        log.warning("no admin token given; generated one", admin_token=admin_token)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        log.info("server ready", store_id=settings.store_id, database=engine.url.get_backend_name())
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Autonom server",
+        summary="The store's server: master data, shared tickets and the push of till logs.",
+        version=autonom.__version__,
+        lifespan=lifespan,
+    )
+    app.state.context = ServerContext(settings=settings, engine=engine, admin_token=admin_token)
+    install_error_handlers(app)
+    app.include_router(till_routes.router, prefix=API_PREFIX)
+    app.include_router(back_office_routes.router, prefix=API_PREFIX)
+    return app

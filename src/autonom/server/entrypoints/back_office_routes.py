@@ -1,0 +1,94 @@
+"""The back office (admin token): tills, master data, receipts and flags. Every change of
+master data bumps its version, so tills know to refresh their snapshot."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from autonom.contracts import ItemIn, ItemPublic, OperatorIn, TaxRatePublic, TillRegistered
+from autonom.server import service_layer as handlers
+from autonom.server.entrypoints.deps import AdminDep, ReadUnitOfWorkDep, UnitOfWorkDep
+from autonom.server.entrypoints.schemas import (
+    FlagPublic,
+    OperatorSummary,
+    ReceiptPublic,
+    TaxRateIn,
+    TillPublic,
+)
+from autonom.server.entrypoints.till_routes import ERRORS
+
+router = APIRouter(responses=ERRORS, tags=["back office"])
+
+TaxCode = Annotated[str, Path(min_length=1, max_length=2, pattern=r"^[A-Z0-9]+$")]
+Plu = Annotated[str, Path(min_length=1, max_length=13, pattern=r"^[0-9A-Za-z]+$")]
+OperatorNumber = Annotated[int, Path(ge=1, le=9999)]
+
+
+@router.get("/tills", response_model=list[TillPublic])
+def list_tills(_admin: AdminDep, uow: ReadUnitOfWorkDep) -> list[TillPublic]:
+    """Registered tills with the highest sequence applied and their last push."""
+    return [TillPublic.model_validate(t) for t in handlers.list_tills(uow=uow)]
+
+
+@router.post("/tills/{number}/credential", response_model=TillRegistered)
+def renew_credential(number: int, _admin: AdminDep, uow: UnitOfWorkDep) -> TillRegistered:
+    """A new credential for a replaced till; the old one stops working."""
+    return handlers.renew_credential(uow=uow, number=number)
+
+
+@router.put("/tax-rates/{code}", response_model=TaxRatePublic)
+def put_tax_rate(
+    code: TaxCode, rate_in: TaxRateIn, _admin: AdminDep, uow: UnitOfWorkDep
+) -> TaxRatePublic:
+    rate = TaxRatePublic(code=code, percent=rate_in.percent, name=rate_in.name)
+    return handlers.upsert_tax_rate(uow=uow, rate=rate)
+
+
+@router.get("/tax-rates", response_model=list[TaxRatePublic])
+def list_tax_rates(_admin: AdminDep, uow: ReadUnitOfWorkDep) -> list[TaxRatePublic]:
+    return handlers.tax_rates(uow=uow)
+
+
+@router.put("/items/{plu}", response_model=ItemPublic)
+def put_item(plu: Plu, item_in: ItemIn, _admin: AdminDep, uow: UnitOfWorkDep) -> ItemPublic:
+    """Create or change an item; its tax rate must exist (422 UNKNOWN_TAX_RATE)."""
+    return handlers.upsert_item(uow=uow, plu=plu, item_in=item_in)
+
+
+@router.get("/items", response_model=list[ItemPublic])
+def list_items(_admin: AdminDep, uow: ReadUnitOfWorkDep) -> list[ItemPublic]:
+    return handlers.items(uow=uow)
+
+
+@router.put("/operators/{number}", response_model=OperatorSummary)
+def put_operator(
+    number: OperatorNumber, operator_in: OperatorIn, _admin: AdminDep, uow: UnitOfWorkDep
+) -> OperatorSummary:
+    """Create or change an operator; the PIN is kept only as a hash."""
+    operator = handlers.upsert_operator(uow=uow, number=number, operator_in=operator_in)
+    return OperatorSummary.model_validate(operator)
+
+
+@router.get("/operators", response_model=list[OperatorSummary])
+def list_operators(_admin: AdminDep, uow: ReadUnitOfWorkDep) -> list[OperatorSummary]:
+    return [OperatorSummary.model_validate(o) for o in handlers.operators(uow=uow)]
+
+
+@router.get("/receipts", response_model=list[ReceiptPublic])
+def list_receipts(
+    _admin: AdminDep,
+    uow: ReadUnitOfWorkDep,
+    till_number: Annotated[int | None, Query(ge=1, le=999)] = None,
+    day: Annotated[date | None, Query(alias="date", description="closing day, UTC")] = None,
+) -> list[ReceiptPublic]:
+    records = handlers.find_receipts(uow=uow, till_number=till_number, day=day)
+    return [ReceiptPublic.model_validate(r) for r in records]
+
+
+@router.get("/flags", response_model=list[FlagPublic])
+def list_flags(_admin: AdminDep, uow: ReadUnitOfWorkDep) -> list[FlagPublic]:
+    """What the server accepted from tills but a person should look at (invariant 6)."""
+    return [FlagPublic.model_validate(f) for f in handlers.list_flags(uow=uow)]

@@ -1,0 +1,97 @@
+"""Dependencies as ``Annotated`` aliases, so routes stay short: the server's context, a
+unit of work, and who is calling (a till, the back office, or either)."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+
+from autonom.domain import Refusal
+from autonom.server.adapters import SqlUnitOfWork
+from autonom.server.entrypoints.errors import ADMIN_REQUIRED
+from autonom.server.service_layer import authenticate_till, check_same_till
+from autonom.server.settings import ServerSettings
+
+
+@dataclass(frozen=True)
+class ServerContext:
+    """What every request needs: the settings, the engine and the back office's token."""
+
+    settings: ServerSettings
+    engine: Engine
+    admin_token: str
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who made a request: a till (its number) or the back office (``till_number`` None)."""
+
+    till_number: int | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.till_number is None
+
+
+def get_context(request: Request) -> ServerContext:
+    context: ServerContext = request.app.state.context
+    return context
+
+
+ContextDep = Annotated[ServerContext, Depends(get_context)]
+
+
+def get_uow(context: ContextDep) -> SqlUnitOfWork:
+    return SqlUnitOfWork(context.engine, context.settings.store_id)
+
+
+def get_read_uow(context: ContextDep) -> SqlUnitOfWork:
+    return SqlUnitOfWork(context.engine, context.settings.store_id, write=False)
+
+
+UnitOfWorkDep = Annotated[SqlUnitOfWork, Depends(get_uow)]
+ReadUnitOfWorkDep = Annotated[SqlUnitOfWork, Depends(get_read_uow)]
+
+_bearer = HTTPBearer(auto_error=False, description="A till's credential or the admin token")
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def _is_admin_token(context: ServerContext, bearer: HTTPAuthorizationCredentials | None) -> bool:
+    return bearer is not None and hmac.compare_digest(
+        bearer.credentials.encode(), context.admin_token.encode()
+    )
+
+
+def get_admin(context: ContextDep, bearer: BearerDep) -> Caller:
+    if not _is_admin_token(context, bearer):
+        raise Refusal(
+            ADMIN_REQUIRED,
+            "This needs the back office's token (Authorization: Bearer <admin token>).",
+            status=401,
+        )
+    return Caller(till_number=None)
+
+
+def get_caller(context: ContextDep, bearer: BearerDep, uow: ReadUnitOfWorkDep) -> Caller:
+    if _is_admin_token(context, bearer):
+        return Caller(till_number=None)
+    credential = bearer.credentials if bearer else None
+    return Caller(till_number=authenticate_till(uow=uow, credential=credential))
+
+
+def get_till(number: int, bearer: BearerDep, uow: ReadUnitOfWorkDep) -> int:
+    """The till of the path, proven by its own credential (401 BAD_CREDENTIAL, 403 WRONG_TILL)."""
+    credential = bearer.credentials if bearer else None
+    authenticated = authenticate_till(uow=uow, credential=credential)
+    check_same_till(authenticated=authenticated, path_number=number)
+    return number
+
+
+AdminDep = Annotated[Caller, Depends(get_admin)]
+CallerDep = Annotated[Caller, Depends(get_caller)]
+TillDep = Annotated[int, Depends(get_till)]

@@ -1,0 +1,69 @@
+"""Back-office shapes that only the server speaks (what tills read is in
+``autonom.contracts``). The wire shape is never the table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from autonom.domain import Role
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    database: Literal["ok", "down"]
+    server_time: datetime | None = None
+
+
+class TillPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    till_number: int
+    name: str
+    registered_at: datetime
+    applied_through: int
+    last_push_at: datetime | None
+
+
+class TaxRateIn(BaseModel):
+    percent: Decimal = Field(ge=0, le=100, decimal_places=2)
+    name: str = Field(min_length=1, max_length=40)
+
+
+class OperatorSummary(BaseModel):
+    """An operator as the back office lists it: never the PIN's hash."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    number: int
+    name: str
+    role: Role
+
+
+class ReceiptPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    number: str
+    ticket_id: str
+    till_number: int
+    total: Decimal
+    closed_at: datetime
+    offline: bool
+    duplicate: bool = Field(description="the number was used before (see flags)")
+
+
+class FlagPublic(BaseModel):
+    """Something the server accepted but a person should look at (invariant 6)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    till_number: int
+    seq: int
+    ticket_id: str | None
+    code: str
+    message: str
+    created_at: datetime

@@ -1,0 +1,123 @@
+"""What tills call: health, registration, the push, the position, master data and shared
+tickets. Routes translate HTTP to a handler call and back; rules live below them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import structlog
+from fastapi import APIRouter, Query, status
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from autonom.contracts import (
+    ErrorBody,
+    MasterData,
+    PushBatch,
+    PushResult,
+    TicketPublic,
+    TillPosition,
+    TillRegistered,
+    TillRegistration,
+)
+from autonom.domain import TicketStatus
+from autonom.server import service_layer as handlers
+from autonom.server.entrypoints.deps import (
+    CallerDep,
+    ContextDep,
+    ReadUnitOfWorkDep,
+    TillDep,
+    UnitOfWorkDep,
+)
+from autonom.server.entrypoints.schemas import Health
+
+log = structlog.get_logger(__name__)
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorBody} for code in (400, 401, 403, 404, 409, 422)
+}
+
+router = APIRouter(responses=ERRORS)
+
+
+@router.get(
+    "/health",
+    response_model=Health,
+    responses={503: {"model": Health, "description": "the database does not answer"}},
+    tags=["health"],
+)
+def health(context: ContextDep) -> Health | JSONResponse:
+    """Alive and its database answering (a real ``SELECT 1``); no credential needed."""
+    try:
+        with context.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as problem:
+        log.warning("health: database down", error=str(problem).splitlines()[0])
+        down = Health(status="degraded", database="down")
+        return JSONResponse(down.model_dump(exclude_none=True), status_code=503)
+    return Health(status="ok", database="ok", server_time=datetime.now(UTC))
+
+
+@router.post(
+    "/tills/{number}/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TillRegistered,
+    tags=["tills"],
+)
+def register_till(
+    number: int, registration: TillRegistration, context: ContextDep, uow: UnitOfWorkDep
+) -> TillRegistered:
+    """Register a till; its credential is in the answer and nowhere else."""
+    registered = handlers.register_till(
+        uow=uow,
+        number=number,
+        registration=registration,
+        enrolment_code=context.settings.enrolment_code,
+        now=datetime.now(UTC),
+    )
+    log.info("till registered", till=number)
+    return registered
+
+
+@router.post("/tills/{number}/operations", response_model=PushResult, tags=["sync"])
+def push_operations(number: int, batch: PushBatch, till: TillDep, uow: UnitOfWorkDep) -> PushResult:
+    """Apply a batch of the till's operation log, in order, exactly once."""
+    result = handlers.push(uow=uow, till_number=till, batch=batch)
+    log.info(
+        "push",
+        till=till,
+        applied=result.applied,
+        skipped=result.skipped,
+        applied_through=result.applied_through,
+    )
+    return result
+
+
+@router.get("/tills/{number}/position", response_model=TillPosition, tags=["sync"])
+def till_position(number: int, till: TillDep, uow: ReadUnitOfWorkDep) -> TillPosition:
+    """Where the till's next push starts: the highest sequence the server holds."""
+    return handlers.till_position(uow=uow, number=till)
+
+
+@router.get("/master-data", response_model=MasterData, tags=["master data"])
+def master_data(_caller: CallerDep, uow: ReadUnitOfWorkDep) -> MasterData:
+    """The snapshot a till keeps to sell offline (R2.2), operators' PIN hashes included."""
+    return handlers.master_data(uow=uow)
+
+
+@router.get("/tickets", response_model=list[TicketPublic], tags=["tickets"])
+def find_tickets(
+    _caller: CallerDep,
+    uow: ReadUnitOfWorkDep,
+    status: TicketStatus | None = None,
+    table: Annotated[int | None, Query(ge=1, le=9999)] = None,
+) -> list[TicketPublic]:
+    """Shared tickets as the server merged them, e.g. the open ticket of table N."""
+    return handlers.find_tickets(uow=uow, status=status, table=table)
+
+
+@router.get("/tickets/{ticket_id}", response_model=TicketPublic, tags=["tickets"])
+def get_ticket(ticket_id: str, _caller: CallerDep, uow: ReadUnitOfWorkDep) -> TicketPublic:
+    return handlers.get_ticket(uow=uow, ticket_id=ticket_id)

@@ -1,0 +1,108 @@
+"""Tills: registration, credentials and the position of each till's operation log."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+
+from autonom.contracts import TillPosition, TillRegistered, TillRegistration
+from autonom.domain import Refusal
+from autonom.domain import errors as codes
+from autonom.domain.numbering import check_till_number
+from autonom.server.adapters import SqlUnitOfWork, TillRecord
+
+
+def credential_hash(credential: str) -> str:
+    """Only this hash is stored: a stolen database does not let anyone push as a till."""
+    return hashlib.sha256(credential.encode()).hexdigest()
+
+
+def secrets_match(given: str | None, expected: str) -> bool:
+    """Compare a secret in constant time; a missing one never matches."""
+    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def register_till(
+    *,
+    uow: SqlUnitOfWork,
+    number: int,
+    registration: TillRegistration,
+    enrolment_code: str | None,
+    now: datetime,
+) -> TillRegistered:
+    """Register till ``number`` and hand it a fresh credential (shown once, kept hashed)."""
+    check_till_number(number)
+    if enrolment_code is not None and not secrets_match(
+        registration.enrolment_code, enrolment_code
+    ):
+        raise Refusal(
+            codes.BAD_ENROLMENT_CODE,
+            "The enrolment code is missing or wrong; ask the store manager for it.",
+            status=403,
+        )
+    credential = secrets.token_urlsafe(32)
+    with uow:
+        added = uow.tills.add(
+            number=number,
+            name=registration.name or f"Till {number}",
+            credential_hash=credential_hash(credential),
+            at=now,
+        )
+        if not added:
+            raise Refusal(
+                codes.TILL_TAKEN,
+                f"Till {number} is already registered; a replaced till gets a new credential "
+                "from the back office.",
+                status=409,
+            )
+        uow.commit()
+    return TillRegistered(till_number=number, credential=credential)
+
+
+def renew_credential(*, uow: SqlUnitOfWork, number: int) -> TillRegistered:
+    """Give a replaced till a new credential; the old one stops working at once."""
+    credential = secrets.token_urlsafe(32)
+    with uow:
+        if not uow.tills.set_credential(number, credential_hash(credential)):
+            raise Refusal(codes.UNKNOWN_TILL, f"Till {number} is not registered.", status=404)
+        uow.commit()
+    return TillRegistered(till_number=number, credential=credential)
+
+
+def authenticate_till(*, uow: SqlUnitOfWork, credential: str | None) -> int:
+    """The number of the till holding ``credential``; 401 BAD_CREDENTIAL when unknown."""
+    with uow:
+        holder = (
+            uow.tills.number_for_credential(credential_hash(credential)) if credential else None
+        )
+    if holder is None:
+        raise Refusal(
+            codes.BAD_CREDENTIAL,
+            "This till's credential is missing or unknown; register the till again.",
+            status=401,
+        )
+    return holder
+
+
+def check_same_till(*, authenticated: int, path_number: int) -> None:
+    """A till acts only as itself: another till's credential is 403 WRONG_TILL."""
+    if authenticated != path_number:
+        raise Refusal(
+            codes.WRONG_TILL,
+            f"This credential belongs to till {authenticated}, not to till {path_number}.",
+            status=403,
+        )
+
+
+def till_position(*, uow: SqlUnitOfWork, number: int) -> TillPosition:
+    """The highest sequence of the till's log that the server holds."""
+    with uow:
+        return TillPosition(till_number=number, applied_through=uow.tills.position(number))
+
+
+def list_tills(*, uow: SqlUnitOfWork) -> list[TillRecord]:
+    """Every registered till with its position and last push."""
+    with uow:
+        return uow.tills.list()

@@ -1,0 +1,161 @@
+"""The till's link to the server: the one HTTP client (httpx) and the one error boundary.
+
+A network failure of any kind (refused, reset, timed out, a 5xx of a server in trouble)
+becomes ``ServerUnreachable``: the caller retries later. A 4xx is the server saying no and
+becomes a ``Refusal`` carrying the server's own code, message and detail.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from autonom.contracts import (
+    ErrorBody,
+    MasterData,
+    PushBatch,
+    PushResult,
+    TicketPublic,
+    TillPosition,
+    TillRegistered,
+    TillRegistration,
+)
+from autonom.domain import Refusal
+
+API = "/api/v1"
+CONNECT_TIMEOUT = 0.5
+READ_TIMEOUT = 2.0
+# Opening a table asks the server for its ticket while the cashier waits: keep it short.
+TABLE_LOOKUP_TIMEOUT = httpx.Timeout(0.7, connect=0.3)
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+class ServerUnreachable(Exception):
+    """The server could not be asked (network down, timeout, server error); try again later."""
+
+
+class ServerLink:
+    """Calls the server's till API (``/api/v1``) for one till; safe to share between threads."""
+
+    def __init__(
+        self,
+        base_url: str,
+        till_number: int,
+        *,
+        credential: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.till_number = till_number
+        self._credential = credential
+        self._lock = threading.Lock()
+        self._client = httpx.Client(
+            base_url=self.base_url + API,
+            timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
+            transport=transport,  # only tests pass one
+        )
+
+    @property
+    def credential(self) -> str | None:
+        return self._credential
+
+    @credential.setter
+    def credential(self, value: str | None) -> None:
+        with self._lock:
+            self._credential = value
+
+    def register(self, registration: TillRegistration) -> TillRegistered:
+        """Enrol this till; the answer's credential authenticates every later call."""
+        answer = self._call(
+            "POST",
+            f"/tills/{self.till_number}/register",
+            json=registration.model_dump(mode="json"),
+            authenticated=False,
+        )
+        return self._parse(TillRegistered, answer)
+
+    def master_data(self) -> MasterData:
+        return self._parse(MasterData, self._call("GET", "/master-data"))
+
+    def push(self, batch: PushBatch) -> PushResult:
+        answer = self._call(
+            "POST", f"/tills/{self.till_number}/operations", json=batch.model_dump(mode="json")
+        )
+        return self._parse(PushResult, answer)
+
+    def position(self) -> TillPosition:
+        return self._parse(TillPosition, self._call("GET", f"/tills/{self.till_number}/position"))
+
+    def open_ticket_at(self, table: int) -> TicketPublic | None:
+        """The open ticket the server holds for ``table`` (any till's), or None."""
+        answer = self._call(
+            "GET",
+            "/tickets",
+            params={"status": "open", "table": table},
+            timeout=TABLE_LOOKUP_TIMEOUT,
+        )
+        if not isinstance(answer, list):
+            raise ServerUnreachable("the server's answer about the table was not a list")
+        tickets = [self._parse(TicketPublic, t) for t in answer]
+        tickets.sort(key=lambda t: t.opened_at)
+        return tickets[0] if tickets else None
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        timeout: httpx.Timeout | None = None,
+        authenticated: bool = True,
+    ) -> Any:
+        headers: dict[str, str] = {}
+        if authenticated:
+            if self._credential is None:
+                raise ServerUnreachable("this till is not registered with the server yet")
+            headers["Authorization"] = f"Bearer {self._credential}"
+        try:
+            response = self._client.request(
+                method,
+                path,
+                json=json,
+                params=params,
+                headers=headers,
+                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            )
+        except httpx.HTTPError as error:
+            raise ServerUnreachable(f"{type(error).__name__}: {error}") from error
+        if response.status_code >= 500:
+            raise ServerUnreachable(f"the server answered {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError as error:
+            raise ServerUnreachable(
+                f"the server answered {response.status_code} without JSON"
+            ) from error
+        if response.status_code >= 400:
+            raise _refusal(response.status_code, body)
+        return body
+
+    @staticmethod
+    def _parse(model: type[_Model], body: Any) -> _Model:
+        try:
+            return model.model_validate(body)
+        except ValidationError as error:
+            raise ServerUnreachable(f"the server's answer is not a {model.__name__}") from error
+
+
+def _refusal(status: int, body: Any) -> Refusal:
+    try:
+        error = ErrorBody.model_validate(body)
+    except ValidationError:
+        return Refusal(f"HTTP_{status}", f"The server refused with HTTP {status}.", status)
+    return Refusal(error.code, error.message, status, detail=error.detail)

@@ -1,0 +1,179 @@
+"""The till's unit of work: the one way to write (STYLE, cosmicpython).
+
+``with uow: …; uow.commit()`` — the transaction starts with ``BEGIN IMMEDIATE`` when the
+block is entered, so reading a ticket and writing it cannot interleave with another sale.
+``commit`` writes, for every new domain event of the tickets touched: the state rows, one
+journal entry and one outbox row, then COMMITs once (fsync). Leaving the block without
+commit rolls everything back; a crash anywhere before COMMIT leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from types import TracebackType
+from typing import Self
+
+from autonom.contracts import EVENT_ADAPTER, Operation
+from autonom.domain import Event, JournalEntry, Ticket
+from autonom.domain.journal import next_entry
+from autonom.till.adapters.repository import (
+    MasterDataSnapshot,
+    NumberRanges,
+    ReceiptRepository,
+    TicketRepository,
+    from_text,
+    to_text,
+)
+from autonom.till.adapters.store import TillStore, storage_refusal
+
+Clock = Callable[[], datetime]
+
+
+def canonical_json(operation: Operation) -> str:
+    """The journal's payload: sorted keys, no spaces, decimals as text — stable to hash."""
+    return json.dumps(
+        operation.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+
+
+class TillUnitOfWork:
+    """One transaction on the till's database; see the module docstring."""
+
+    tickets: TicketRepository
+    master_data: MasterDataSnapshot
+    ranges: NumberRanges
+    receipts: ReceiptRepository
+
+    def __init__(self, store: TillStore, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+        self._conn = store.conn
+        self._now: datetime | None = None
+        self._active = False
+        self._operations_written = 0
+        self.till_number = store.till_number
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        return self._conn
+
+    def __enter__(self) -> Self:
+        self._store.lock.acquire()
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as error:
+            self._store.lock.release()
+            raise storage_refusal(error) from error
+        self._active = True
+        self._now = None
+        self._operations_written = 0
+        self.tickets = TicketRepository(self._conn)
+        self.master_data = MasterDataSnapshot(self._conn)
+        self.ranges = NumberRanges(self._conn, self.till_number)
+        self.receipts = ReceiptRepository(self._conn)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        written = 0
+        try:
+            if self._active:
+                self.rollback()
+            written = self._operations_written
+        finally:
+            self._store.lock.release()
+        if written:
+            self._store.committed()
+
+    def now(self) -> datetime:
+        """The time for this transaction's documents: the wall clock, but never earlier than
+        the last operation already recorded (invariant 8: documents never go back in time)."""
+        if self._now is None:
+            wall = self._clock()
+            row = self._conn.execute(
+                "SELECT recorded_at FROM outbox ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
+            last = from_text(row["recorded_at"]) if row else None
+            self._now = max(wall, last) if last is not None else wall
+        return self._now
+
+    def commit(self) -> None:
+        """Write the new events' state, journal entries and outbox rows, then COMMIT."""
+        try:
+            self.write_pending()
+            self._conn.execute("COMMIT")
+        except sqlite3.Error as error:
+            self.rollback()
+            raise storage_refusal(error) from error
+        self._active = False
+        for ticket in self.tickets.seen:
+            ticket.events.clear()
+
+    def rollback(self) -> None:
+        self._active = False
+        self._operations_written = 0
+        # The connection may already have rolled back by itself (SQLITE_FULL, I/O error).
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+
+    def write_pending(self) -> int:
+        """Write the rows of the pending events inside the open transaction (no COMMIT);
+        return how many operations were written. Public so a crash test can stop here."""
+        pending = list(self._pending_events())
+        if not pending:
+            return 0
+        recorded_at = self.now()
+        prev = self._last_journal_entry()
+        for ticket, event in pending:
+            self.tickets.write_event(ticket, event)
+            seq = prev.seq + 1 if prev else 1
+            operation = Operation(seq=seq, op_id=uuid.uuid4(), recorded_at=recorded_at, event=event)
+            entry = next_entry(prev, event.kind, canonical_json(operation))
+            self._conn.execute(
+                "INSERT INTO journal (seq, kind, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?)",
+                (entry.seq, entry.kind, entry.payload, entry.prev_hash, entry.hash),
+            )
+            self._conn.execute(
+                "INSERT INTO outbox (seq, op_id, recorded_at, kind, ticket_id, event) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    seq,
+                    str(operation.op_id),
+                    to_text(recorded_at),
+                    event.kind,
+                    event.ticket_id,
+                    EVENT_ADAPTER.dump_json(event).decode(),
+                ),
+            )
+            prev = entry
+        self._operations_written = len(pending)
+        return len(pending)
+
+    def _pending_events(self) -> Iterator[tuple[Ticket, Event]]:
+        done: set[int] = set()
+        for ticket in self.tickets.seen:
+            if id(ticket) in done:
+                continue
+            done.add(id(ticket))
+            for event in ticket.events:
+                yield ticket, event
+
+    def _last_journal_entry(self) -> JournalEntry | None:
+        row = self._conn.execute(
+            "SELECT seq, kind, payload, prev_hash, hash FROM journal ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        return JournalEntry(*row) if row else None
+
+
+def read_journal(conn: sqlite3.Connection) -> list[JournalEntry]:
+    """The whole journal in sequence order (for ``first_break`` and ``autonom verify``)."""
+    rows = conn.execute("SELECT seq, kind, payload, prev_hash, hash FROM journal ORDER BY seq")
+    return [JournalEntry(*row) for row in rows]

@@ -1,0 +1,134 @@
+"""Wiring of one till: the settings, the store, the server link, the background threads and
+the printer. ``TillSettings`` is the one settings object; ``bootstrap`` builds a ``Till``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import structlog
+
+from autonom.devices.printer import (
+    PrinterUnavailable,
+    ReceiptPrinter,
+    StoreHeader,
+    open_printer,
+)
+from autonom.domain import Receipt
+from autonom.domain.numbering import check_till_number
+from autonom.till.adapters.server_link import ServerLink
+from autonom.till.adapters.store import TillStore
+from autonom.till.adapters.unit_of_work import Clock, TillUnitOfWork
+from autonom.till.service_layer.snapshot import REFRESH_INTERVAL, SnapshotKeeper
+from autonom.till.service_layer.uploader import Uploader
+
+log = structlog.get_logger(__name__)
+
+DEFAULT_HEADER = StoreHeader(
+    name="Autonom demo café", address="1 Market Square, Springfield", vat_id="DE000000000"
+)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class TillSettings:
+    """Everything a till is started with (``autonom till …``)."""
+
+    number: int
+    server_url: str
+    data_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 8010
+    printer: str = "file:receipts.escpos"
+    enrolment_code: str | None = None
+    name: str = ""
+    store_header: StoreHeader = field(default=DEFAULT_HEADER)
+    snapshot_interval: float = REFRESH_INTERVAL
+
+    def printer_spec(self) -> str:
+        """The printer spec with a relative ``file:`` path placed inside the data dir."""
+        kind, _, rest = self.printer.partition(":")
+        if kind.strip().lower() == "file" and rest.strip() and not Path(rest).is_absolute():
+            return f"file:{self.data_dir / rest}"
+        return self.printer
+
+
+@dataclass
+class Till:
+    """A running till: what the entrypoints call."""
+
+    settings: TillSettings
+    store: TillStore
+    link: ServerLink
+    uploader: Uploader
+    snapshot: SnapshotKeeper
+    printer: ReceiptPrinter
+    clock: Clock
+
+    @property
+    def number(self) -> int:
+        return self.store.till_number
+
+    @property
+    def offline(self) -> bool:
+        """True in emergency mode (receipts in the emergency range). The mode machinery of
+        the next issue sets it; until then the till always documents in live mode."""
+        return False
+
+    def unit_of_work(self) -> TillUnitOfWork:
+        return TillUnitOfWork(self.store, self.clock)
+
+    def print_receipt(self, receipt: Receipt) -> str | None:
+        """Print ``receipt``; None when printed, else why not. A failure never undoes the sale."""
+        try:
+            self.printer.print_receipt(receipt, self.settings.store_header, self.number)
+        except PrinterUnavailable as error:
+            log.warning("printer unavailable", receipt=receipt.number, error=str(error))
+            return str(error)
+        return None
+
+    def start(self) -> None:
+        self.uploader.start()
+        self.snapshot.start()
+
+    def stop(self) -> None:
+        self.snapshot.stop()
+        self.uploader.stop()
+        self.link.close()
+        self.store.close()
+
+
+def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
+    """Open the till's store and build its parts; ``Till.start`` starts the threads."""
+    number = check_till_number(settings.number)
+    store = TillStore(settings.data_dir, till_number=number, server_url=settings.server_url)
+    link = ServerLink(settings.server_url, number, credential=store.credential())
+    uploader = Uploader(store.path, link)
+    store.after_commit(uploader.wake)
+
+    def unit_of_work() -> TillUnitOfWork:
+        return TillUnitOfWork(store, clock)
+
+    snapshot = SnapshotKeeper(
+        store,
+        link,
+        unit_of_work,
+        clock=clock,
+        enrolment_code=settings.enrolment_code,
+        name=settings.name or f"till {number}",
+        interval=settings.snapshot_interval,
+        on_registered=uploader.wake,
+    )
+    return Till(
+        settings=settings,
+        store=store,
+        link=link,
+        uploader=uploader,
+        snapshot=snapshot,
+        printer=open_printer(settings.printer_spec()),
+        clock=clock,
+    )

@@ -1,0 +1,195 @@
+"""The till's JSON API (``/api/…``): the cashier's commands over HTTP, for end-to-end tests,
+the benchmark and other front ends. Errors are ``ErrorBody`` answers (invariant 7).
+
+Log in with ``POST /api/login``; send the token as ``Authorization: Bearer <token>``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from autonom.contracts import ErrorBody, TicketPublic
+from autonom.till.adapters.server_link import ServerUnreachable
+from autonom.till.entrypoints import cashier
+from autonom.till.entrypoints.deps import ApiSessionDep, BearerDep, SessionsDep, TillDep
+from autonom.till.entrypoints.errors import server_unreachable
+from autonom.till.entrypoints.schemas import (
+    BookingIn,
+    CloseIn,
+    LoginIn,
+    MasterDataRefreshed,
+    OpenTicketIn,
+    PrintResult,
+    ReceiptPublic,
+    ReceiptSummary,
+    SessionPublic,
+    TillStatus,
+    UnsentPublic,
+    VoidIn,
+    receipt_public,
+    ticket_public,
+)
+from autonom.till.service_layer import handlers
+from autonom.till.service_layer.commands import LogIn
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorBody} for code in (400, 401, 404, 409, 422, 503)
+}
+
+router = APIRouter(prefix="/api", responses=ERRORS)
+
+
+@router.get("/status", response_model=TillStatus, tags=["status"])
+def till_status(till: TillDep, sessions: SessionsDep, bearer: BearerDep) -> TillStatus:
+    """The till's state and counters (R2.7); no login needed — it is the health check."""
+    current = cashier.status(till)
+    session = sessions.find(bearer.credentials if bearer else None)
+    if session is not None:
+        current.operator_number = session.operator_number
+        current.operator_name = session.operator_name
+    return current
+
+
+@router.post("/login", response_model=SessionPublic, tags=["session"])
+def log_in(body: LoginIn, till: TillDep, sessions: SessionsDep) -> SessionPublic:
+    """Log an operator in with their PIN (401 WRONG_PIN); answers the session's token."""
+    cashier.require_master_data(till)
+    operator = handlers.log_in(LogIn(body.operator_number, body.pin), till.unit_of_work())
+    session = sessions.log_in(operator)
+    return SessionPublic(
+        token=session.token, operator_number=operator.number, name=operator.name, role=operator.role
+    )
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, tags=["session"])
+def log_out(sessions: SessionsDep, bearer: BearerDep) -> None:
+    sessions.log_out(bearer.credentials if bearer else None)
+
+
+@router.get("/tickets", response_model=list[TicketPublic], tags=["tickets"])
+def open_tickets(till: TillDep, _session: ApiSessionDep) -> list[TicketPublic]:
+    """This till's open tickets, tables first."""
+    return [ticket_public(t) for t in cashier.open_tickets(till)]
+
+
+@router.post(
+    "/tickets",
+    response_model=TicketPublic,
+    status_code=status.HTTP_201_CREATED,
+    tags=["tickets"],
+)
+def open_ticket(body: OpenTicketIn, till: TillDep, session: ApiSessionDep) -> TicketPublic:
+    """Open a counter ticket, or the ticket of ``table`` (adopted from the server if another
+    till opened it, live mode)."""
+    ticket = cashier.open_ticket(till, session.operator_number, body.table)
+    return ticket_public(ticket)
+
+
+@router.get("/tickets/{ticket_id}", response_model=TicketPublic, tags=["tickets"])
+def get_ticket(ticket_id: str, till: TillDep, _session: ApiSessionDep) -> TicketPublic:
+    return ticket_public(cashier.get_ticket(till, ticket_id))
+
+
+@router.post(
+    "/tickets/{ticket_id}/bookings",
+    response_model=TicketPublic,
+    status_code=status.HTTP_201_CREATED,
+    tags=["tickets"],
+)
+def add_booking(
+    ticket_id: str, body: BookingIn, till: TillDep, session: ApiSessionDep
+) -> TicketPublic:
+    """Book ``quantity`` of the item ``plu`` (404 UNKNOWN_ITEM, 422 BAD_QUANTITY)."""
+    ticket = cashier.book(till, session.operator_number, ticket_id, body.plu, body.quantity)
+    return ticket_public(ticket)
+
+
+@router.post(
+    "/tickets/{ticket_id}/bookings/{booking_id}/void",
+    response_model=TicketPublic,
+    tags=["tickets"],
+)
+def void_booking(
+    ticket_id: str, booking_id: str, body: VoidIn, till: TillDep, session: ApiSessionDep
+) -> TicketPublic:
+    """Void a line with a reason (422 VOID_REASON_MISSING, 409 ALREADY_VOIDED)."""
+    ticket = cashier.void(till, session.operator_number, ticket_id, booking_id, body.reason)
+    return ticket_public(ticket)
+
+
+@router.post("/tickets/{ticket_id}/refresh", response_model=TicketPublic, tags=["tickets"])
+def refresh_ticket(ticket_id: str, till: TillDep, _session: ApiSessionDep) -> TicketPublic:
+    """The ticket as it is to be paid: other tills' lines on its table copied in (live mode)."""
+    return ticket_public(cashier.ticket_for_payment(till, ticket_id))
+
+
+@router.post(
+    "/tickets/{ticket_id}/close",
+    response_model=ReceiptPublic,
+    status_code=status.HTTP_201_CREATED,
+    tags=["tickets"],
+)
+def close_ticket(
+    ticket_id: str, body: CloseIn, till: TillDep, session: ApiSessionDep
+) -> ReceiptPublic:
+    """Pay and close: the answer is the saved receipt (201) — also when the printer failed,
+    which ``printer_problem`` then says (409 TICKET_CLOSED, 422 UNDERPAID …)."""
+    tenders = [cashier.tender(t.method, t.amount) for t in body.tenders]
+    closed = cashier.pay(
+        till, session.operator_number, ticket_id, tenders, print_receipt=body.print_receipt
+    )
+    lines = cashier.receipt_lines(till, closed.receipt)
+    return receipt_public(closed.receipt, lines, closed.printer_problem)
+
+
+@router.get("/receipts", response_model=list[ReceiptSummary], tags=["receipts"])
+def receipts(
+    till: TillDep,
+    _session: ApiSessionDep,
+    day: Annotated[date | None, Query(alias="date", description="local day; today if none")] = None,
+) -> list[ReceiptSummary]:
+    """The receipts of one day, newest first, each with whether the server has it."""
+    unsent = cashier.unsent_receipt_numbers(till)
+    return [
+        ReceiptSummary(
+            number=r.number,
+            ticket_id=r.ticket_id,
+            closed_at=r.closed_at,
+            total=r.total,
+            offline=r.offline,
+            sent=r.number not in unsent,
+        )
+        for r in cashier.receipts_of_day(till, day)
+    ]
+
+
+@router.get("/receipts/{number}", response_model=ReceiptPublic, tags=["receipts"])
+def get_receipt(number: str, till: TillDep, _session: ApiSessionDep) -> ReceiptPublic:
+    found = cashier.receipt(till, number)
+    return receipt_public(found, cashier.receipt_lines(till, found))
+
+
+@router.post("/receipts/{number}/print", response_model=PrintResult, tags=["receipts"])
+def print_receipt(number: str, till: TillDep, _session: ApiSessionDep) -> PrintResult:
+    """Print a saved receipt again; ``printer_problem`` says why not, if it failed."""
+    problem = cashier.reprint(till, number)
+    return PrintResult(printed=problem is None, printer_problem=problem)
+
+
+@router.get("/unsent", response_model=list[UnsentPublic], tags=["status"])
+def unsent(till: TillDep, _session: ApiSessionDep) -> list[UnsentPublic]:
+    """The operations the server has not confirmed yet, oldest first (R2.7)."""
+    return [UnsentPublic.of(d) for d in till.uploader.unsent_documents()]
+
+
+@router.post("/master-data/refresh", response_model=MasterDataRefreshed, tags=["status"])
+def refresh_master_data(till: TillDep, _session: ApiSessionDep) -> MasterDataRefreshed:
+    """Fetch the master data now (R2.2), e.g. before a planned outage (503 if unreachable)."""
+    try:
+        version = till.snapshot.refresh_now()
+    except ServerUnreachable as error:
+        raise server_unreachable(error) from error
+    return MasterDataRefreshed(version=version)

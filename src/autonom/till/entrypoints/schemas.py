@@ -1,0 +1,173 @@
+"""The till's JSON API shapes (``/api/…``); the wire shape is never the table. Tickets are
+shown in the server's own shape (``contracts.TicketPublic``), so a client reads a ticket
+the same way from a till and from the server."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+from autonom.contracts import BookingPublic, TicketPublic
+from autonom.domain import PaymentMethod, Receipt, Role, Ticket
+from autonom.till.service_layer.uploader import UnsentDocument
+
+
+class LoginIn(BaseModel):
+    operator_number: int = Field(ge=1, le=9999)
+    pin: str = Field(max_length=8)
+
+
+class SessionPublic(BaseModel):
+    """A login: send ``token`` as ``Authorization: Bearer <token>`` with every later call."""
+
+    token: str
+    operator_number: int
+    name: str
+    role: Role
+
+
+class OpenTicketIn(BaseModel):
+    table: int | None = Field(default=None, description="a table, or none for a counter sale")
+
+
+class BookingIn(BaseModel):
+    plu: str = Field(min_length=1, max_length=13)
+    quantity: int = 1
+
+
+class VoidIn(BaseModel):
+    reason: str = Field(max_length=200)
+
+
+class TenderIn(BaseModel):
+    method: PaymentMethod
+    amount: str | int = Field(description='money as text, e.g. "20.00"')
+
+
+class CloseIn(BaseModel):
+    tenders: list[TenderIn] = Field(min_length=1, max_length=10)
+    print_receipt: bool = Field(default=True, description="print on the till's printer")
+
+
+class ReceiptPublic(BaseModel):
+    """A receipt as this till saved it, with the lines exactly as printed."""
+
+    number: str
+    ticket_id: str
+    till_number: int
+    table: int | None
+    operator_number: int
+    closed_at: datetime
+    total: Decimal
+    change: Decimal
+    offline: bool
+    lines: list[str]
+    printer_problem: str | None = Field(
+        default=None, description="set when the receipt is saved but could not be printed"
+    )
+
+
+class ReceiptSummary(BaseModel):
+    number: str
+    ticket_id: str
+    closed_at: datetime
+    total: Decimal
+    offline: bool
+    sent: bool = Field(description="the server has confirmed it (R2.7)")
+
+
+class PrintResult(BaseModel):
+    printed: bool
+    printer_problem: str | None = None
+
+
+class UnsentPublic(BaseModel):
+    seq: int
+    kind: str
+    ticket_id: str
+    recorded_at: datetime
+    receipt_number: str | None
+
+    @classmethod
+    def of(cls, document: UnsentDocument) -> UnsentPublic:
+        return cls(
+            seq=document.seq,
+            kind=document.kind,
+            ticket_id=document.ticket_id,
+            recorded_at=document.recorded_at,
+            receipt_number=document.receipt_number,
+        )
+
+
+class MasterDataRefreshed(BaseModel):
+    version: int
+
+
+class TillStatus(BaseModel):
+    """What the status line shows (R2.7); also the till's health check."""
+
+    status: str = "ok"
+    till_number: int
+    registered: bool
+    emergency_mode: bool
+    server_problem: str | None
+    upload_problem: str | None
+    unsent_operations: int
+    unsent_receipts: int
+    master_data_version: int | None
+    master_data_at: datetime | None
+    items: int
+    operators: int
+    operator_number: int | None = Field(default=None, description="with a session token")
+    operator_name: str | None = None
+
+
+def ticket_public(ticket: Ticket) -> TicketPublic:
+    """A ticket of this till in the server's shape."""
+    return TicketPublic(
+        ticket_id=ticket.ticket_id,
+        table=ticket.table,
+        till_number=ticket.till_number,
+        owner=ticket.owner,
+        opened_at=ticket.opened_at,
+        status=ticket.status.value,
+        total=ticket.total,
+        receipt_number=ticket.receipt.number if ticket.receipt else None,
+        bookings=[
+            BookingPublic(
+                booking_id=b.booking_id,
+                plu=b.plu,
+                name=b.name,
+                quantity=b.quantity,
+                unit_price=b.unit_price,
+                tax_code=b.tax_code,
+                tax_percent=b.tax_percent,
+                operator_number=b.operator_number,
+                till_number=b.till_number,
+                booked_at=b.booked_at,
+                offline=b.offline,
+                void_reason=b.void_reason,
+            )
+            for b in ticket.bookings
+        ],
+    )
+
+
+def receipt_public(
+    receipt: Receipt, lines: list[str], printer_problem: str | None = None
+) -> ReceiptPublic:
+    return ReceiptPublic(
+        number=receipt.number,
+        ticket_id=receipt.ticket_id,
+        till_number=receipt.till_number,
+        table=receipt.table,
+        operator_number=receipt.operator_number,
+        closed_at=receipt.closed_at,
+        total=receipt.total,
+        change=receipt.change,
+        offline=receipt.offline,
+        lines=lines,
+        printer_problem=printer_problem,
+    )

@@ -1,0 +1,440 @@
+"""The cashier page (FastAPI + Jinja2 + htmx) and the JSON API of one till: ``create_app``.
+
+Screens: log in (operator, PIN pad), open tickets and tables, the ticket (search, item
+buttons, lines with void), pay (cash with change, card), the receipt (print), today's
+receipts and the unsent documents. Every POST answers with a redirect (post/redirect/get);
+a refusal comes back as an alert on the screen the cashier was on, never a traceback.
+htmx is served from this till (``static/``): the page loads nothing from the internet.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import structlog
+from fastapi import FastAPI, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from autonom import __version__
+from autonom.domain import PaymentMethod, Refusal, Tender, TicketStatus
+from autonom.domain.errors import BAD_QUANTITY, BAD_TABLE
+from autonom.domain.ticket import OFFLINE_VOID_REASON
+from autonom.till.adapters.server_link import ServerUnreachable
+from autonom.till.bootstrap import Till
+from autonom.till.entrypoints import api, cashier
+from autonom.till.entrypoints.deps import (
+    SESSION_COOKIE,
+    OptionalPageSessionDep,
+    PageSessionDep,
+    SessionsDep,
+    TillDep,
+)
+from autonom.till.entrypoints.errors import install_error_handlers, server_unreachable
+from autonom.till.entrypoints.sessions import Alert, Session, Sessions
+from autonom.till.service_layer import handlers
+from autonom.till.service_layer.commands import LogIn
+
+HERE = Path(__file__).parent
+TABLE_BUTTONS = range(1, 11)  # the demo café's ten tables; any other number can be typed
+VOID_REASONS = ("wrong item", "customer changed their mind", "entered twice", OFFLINE_VOID_REASON)
+# Shown with the refusal's own message: what the cashier can do about it.
+WHAT_TO_DO = {
+    "STORAGE_FAILED": "Do not hand out goods for this step; call support.",
+    "NO_MASTER_DATA": "Check the network cable and that the server is running.",
+    "UNKNOWN_ITEM": "Search the item by its name, or refresh the master data.",
+    "WRONG_PIN": "Type the PIN again; a manager can reset it on the server.",
+    "UNDERPAID": "Take the rest of the amount, or add a card payment.",
+}
+
+log = structlog.get_logger(__name__)
+
+Text = Annotated[str, Form()]
+
+
+def money(value: Decimal | int) -> str:
+    return f"{Decimal(value):.2f}"
+
+
+def local_time(value: Any, fmt: str = "%H:%M:%S") -> str:
+    return str(value.astimezone().strftime(fmt))
+
+
+def create_app(till: Till) -> FastAPI:
+    """The till's web application: the cashier page and ``/api``. The caller starts and
+    stops the till's background threads (``Till.start``/``stop``)."""
+    environment = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["money"] = money
+    environment.filters["local_time"] = local_time
+    templates = Jinja2Templates(env=environment)
+
+    app = FastAPI(
+        title=f"Autonom till {till.number}",
+        summary="The cashier page and the till's JSON API.",
+        version=__version__,
+    )
+    app.state.till = till
+    app.state.sessions = Sessions()
+    install_error_handlers(app, templates)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(api.router)
+    _page_routes(app, templates)
+    return app
+
+
+def _page_routes(app: FastAPI, templates: Jinja2Templates) -> None:
+    def render(
+        request: Request,
+        name: str,
+        till: Till,
+        sessions: Sessions,
+        session: Session | None,
+        status_code: int = 200,
+        alerts: list[Alert] | None = None,
+        **context: Any,
+    ) -> Response:
+        shown = (sessions.take_alerts(session) if session else []) + (alerts or [])
+        return templates.TemplateResponse(
+            request,
+            name,
+            {
+                "till": till,
+                "status": cashier.status(till),
+                "session": session,
+                "alerts": shown,
+                "what_to_do": WHAT_TO_DO,
+                **context,
+            },
+            status_code,
+        )
+
+    def back_to(
+        path: str, sessions: Sessions, session: Session, alert: Alert | None = None
+    ) -> Response:
+        if alert is not None:
+            sessions.flash(session, alert)
+        return RedirectResponse(path, status_code=303)
+
+    def refused(refusal: Refusal) -> Alert:
+        return Alert("error", refusal.message, refusal.code)
+
+    # -- log in ---------------------------------------------------------------------------
+
+    @app.get("/", include_in_schema=False)
+    def home(session: OptionalPageSessionDep) -> Response:
+        return RedirectResponse("/tickets" if session else "/login", status_code=303)
+
+    @app.get("/login", include_in_schema=False)
+    def login_screen(
+        request: Request, till: TillDep, sessions: SessionsDep, session: OptionalPageSessionDep
+    ) -> Response:
+        with till.unit_of_work() as uow:
+            operators = uow.master_data.operators()
+        return render(request, "login.html", till, sessions, session, operators=operators)
+
+    @app.get("/login/{operator_number}", include_in_schema=False)
+    def pin_screen(
+        request: Request,
+        operator_number: int,
+        till: TillDep,
+        sessions: SessionsDep,
+        session: OptionalPageSessionDep,
+    ) -> Response:
+        with till.unit_of_work() as uow:
+            operator = uow.master_data.operator(operator_number)
+        return render(request, "pin.html", till, sessions, session, operator=operator)
+
+    @app.post("/login/{operator_number}", include_in_schema=False)
+    def log_in(
+        request: Request,
+        operator_number: int,
+        till: TillDep,
+        sessions: SessionsDep,
+        session: OptionalPageSessionDep,
+        pin: Text = "",
+    ) -> Response:
+        try:
+            operator = handlers.log_in(LogIn(operator_number, pin.strip()), till.unit_of_work())
+        except Refusal as refusal:
+            with till.unit_of_work() as uow:
+                operator = uow.master_data.operator(operator_number)
+            return render(
+                request,
+                "pin.html",
+                till,
+                sessions,
+                session,
+                status_code=refusal.status,
+                alerts=[refused(refusal)],
+                operator=operator,
+            )
+        if session is not None:
+            sessions.log_out(session.token)  # one operator per page: switching logs out
+        new = sessions.log_in(operator)
+        response = RedirectResponse("/tickets", status_code=303)
+        response.set_cookie(SESSION_COOKIE, new.token, httponly=True, samesite="strict")
+        return response
+
+    @app.post("/logout", include_in_schema=False)
+    def log_out(sessions: SessionsDep, session: OptionalPageSessionDep) -> Response:
+        if session is not None:
+            sessions.log_out(session.token)
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+
+    # -- tickets and tables -------------------------------------------------------------
+
+    @app.get("/tickets", include_in_schema=False)
+    def tickets_screen(
+        request: Request, till: TillDep, sessions: SessionsDep, session: PageSessionDep
+    ) -> Response:
+        return render(
+            request,
+            "tickets.html",
+            till,
+            sessions,
+            session,
+            tickets=cashier.open_tickets(till),
+            table_buttons=TABLE_BUTTONS,
+        )
+
+    @app.post("/tickets", include_in_schema=False)
+    def open_ticket(
+        till: TillDep, sessions: SessionsDep, session: PageSessionDep, table: Text = ""
+    ) -> Response:
+        try:
+            cashier.require_master_data(till)
+            ticket = cashier.open_ticket(till, session.operator_number, _table(table))
+        except Refusal as refusal:
+            return back_to("/tickets", sessions, session, refused(refusal))
+        return back_to(f"/tickets/{ticket.ticket_id}", sessions, session)
+
+    @app.get("/tickets/{ticket_id}", include_in_schema=False)
+    def ticket_screen(
+        request: Request,
+        ticket_id: str,
+        till: TillDep,
+        sessions: SessionsDep,
+        session: PageSessionDep,
+        q: str = "",
+    ) -> Response:
+        ticket = cashier.get_ticket(till, ticket_id)
+        if ticket.status is TicketStatus.CLOSED and ticket.receipt is not None:
+            return RedirectResponse(f"/receipts/{ticket.receipt.number}", status_code=303)
+        with till.unit_of_work() as uow:
+            items = uow.master_data.search_items(q)
+        return render(
+            request,
+            "ticket.html",
+            till,
+            sessions,
+            session,
+            ticket=ticket,
+            items=items,
+            q=q,
+            void_reasons=VOID_REASONS,
+        )
+
+    @app.get("/tickets/{ticket_id}/items", include_in_schema=False)
+    def item_buttons(
+        request: Request,
+        ticket_id: str,
+        till: TillDep,
+        _session: PageSessionDep,
+        q: str = "",
+    ) -> Response:
+        """The item buttons matching ``q`` (htmx swaps them in while the cashier types)."""
+        with till.unit_of_work() as uow:
+            items = uow.master_data.search_items(q)
+        return templates.TemplateResponse(
+            request, "_items.html", {"items": items, "ticket_id": ticket_id, "q": q}
+        )
+
+    @app.post("/tickets/{ticket_id}/bookings", include_in_schema=False)
+    def add_booking(
+        ticket_id: str,
+        till: TillDep,
+        sessions: SessionsDep,
+        session: PageSessionDep,
+        plu: Text = "",
+        quantity: Text = "1",
+        q: Text = "",
+    ) -> Response:
+        here = f"/tickets/{ticket_id}" + (f"?q={q}" if q.isalnum() else "")
+        try:
+            cashier.book(till, session.operator_number, ticket_id, plu, _quantity(quantity))
+        except Refusal as refusal:
+            return back_to(here, sessions, session, refused(refusal))
+        return back_to(here, sessions, session)
+
+    @app.post("/tickets/{ticket_id}/bookings/{booking_id}/void", include_in_schema=False)
+    def void_booking(
+        ticket_id: str,
+        booking_id: str,
+        till: TillDep,
+        sessions: SessionsDep,
+        session: PageSessionDep,
+        reason: Text = "",
+    ) -> Response:
+        here = f"/tickets/{ticket_id}"
+        try:
+            cashier.void(till, session.operator_number, ticket_id, booking_id, reason)
+        except Refusal as refusal:
+            return back_to(here, sessions, session, refused(refusal))
+        return back_to(here, sessions, session)
+
+    # -- paying and receipts ---------------------------------------------------------------
+
+    @app.get("/tickets/{ticket_id}/pay", include_in_schema=False)
+    def pay_screen(
+        request: Request,
+        ticket_id: str,
+        till: TillDep,
+        sessions: SessionsDep,
+        session: PageSessionDep,
+    ) -> Response:
+        ticket = cashier.ticket_for_payment(till, ticket_id)
+        if ticket.status is TicketStatus.CLOSED and ticket.receipt is not None:
+            return RedirectResponse(f"/receipts/{ticket.receipt.number}", status_code=303)
+        return render(request, "pay.html", till, sessions, session, ticket=ticket)
+
+    @app.post("/tickets/{ticket_id}/pay", include_in_schema=False)
+    def pay(
+        ticket_id: str,
+        till: TillDep,
+        sessions: SessionsDep,
+        session: PageSessionDep,
+        method: Text = "cash",
+        tendered: Text = "",
+    ) -> Response:
+        here = f"/tickets/{ticket_id}/pay"
+        try:
+            due = cashier.get_ticket(till, ticket_id).total
+            if method == PaymentMethod.CARD.value:
+                tenders = [Tender(PaymentMethod.CARD, due)] if due > 0 else []
+            else:
+                tenders = cashier.cash_tenders(tendered, due)
+            closed = cashier.pay(till, session.operator_number, ticket_id, tenders)
+        except Refusal as refusal:
+            return back_to(here, sessions, session, refused(refusal))
+        alert = None
+        if closed.printer_problem is not None:
+            alert = Alert(
+                "warning", f"Receipt saved, printer not reachable: {closed.printer_problem}"
+            )
+        return back_to(f"/receipts/{closed.receipt.number}", sessions, session, alert)
+
+    @app.get("/receipts", include_in_schema=False)
+    def receipts_screen(
+        request: Request, till: TillDep, sessions: SessionsDep, session: PageSessionDep
+    ) -> Response:
+        return render(
+            request,
+            "receipts.html",
+            till,
+            sessions,
+            session,
+            receipts=cashier.receipts_of_day(till),
+            unsent=cashier.unsent_receipt_numbers(till),
+        )
+
+    @app.get("/receipts/{number}", include_in_schema=False)
+    def receipt_screen(
+        request: Request,
+        number: str,
+        till: TillDep,
+        sessions: SessionsDep,
+        session: PageSessionDep,
+    ) -> Response:
+        found = cashier.receipt(till, number)
+        return render(
+            request,
+            "receipt.html",
+            till,
+            sessions,
+            session,
+            receipt=found,
+            lines=cashier.receipt_lines(till, found),
+            sent=number not in cashier.unsent_receipt_numbers(till),
+        )
+
+    @app.post("/receipts/{number}/print", include_in_schema=False)
+    def print_receipt(
+        number: str, till: TillDep, sessions: SessionsDep, session: PageSessionDep
+    ) -> Response:
+        try:
+            problem = cashier.reprint(till, number)
+        except Refusal as refusal:
+            return back_to("/receipts", sessions, session, refused(refusal))
+        alert = (
+            Alert("info", f"Receipt {number} printed.")
+            if problem is None
+            else Alert("warning", f"Receipt saved, printer not reachable: {problem}")
+        )
+        return back_to(f"/receipts/{number}", sessions, session, alert)
+
+    # -- status ---------------------------------------------------------------------------
+
+    @app.get("/unsent", include_in_schema=False)
+    def unsent_screen(
+        request: Request, till: TillDep, sessions: SessionsDep, session: PageSessionDep
+    ) -> Response:
+        documents = till.uploader.unsent_documents()
+        return render(request, "unsent.html", till, sessions, session, documents=documents)
+
+    @app.post("/master-data/refresh", include_in_schema=False)
+    def refresh_master_data(
+        till: TillDep, sessions: SessionsDep, session: OptionalPageSessionDep, back: Text = "/"
+    ) -> Response:
+        target = back if back.startswith("/") and not back.startswith("//") else "/"
+        try:
+            version = till.snapshot.refresh_now()
+            alert = Alert("info", f"Master data refreshed (version {version}).")
+        except ServerUnreachable as error:
+            alert = refused(server_unreachable(error))
+        except Refusal as refusal:
+            alert = refused(refusal)
+        if session is None:
+            # Before anyone is logged in (first start) the login screen shows the outcome.
+            return RedirectResponse("/login", status_code=303)
+        return back_to(target, sessions, session, alert)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)  # no icon: better than a 404 in every console
+
+    @app.get("/status-line", include_in_schema=False)
+    def status_line(request: Request, till: TillDep, session: OptionalPageSessionDep) -> Response:
+        """The status line alone; the page polls it so the unsent counter stays current."""
+        return templates.TemplateResponse(
+            request, "_status.html", {"status": cashier.status(till), "session": session}
+        )
+
+
+def _table(text: str) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise Refusal(BAD_TABLE, f"'{text}' is not a table number; type digits only.")
+    return int(text)
+
+
+def _quantity(text: str) -> int:
+    text = text.strip() or "1"
+    if not text.isdigit():
+        raise Refusal(BAD_QUANTITY, f"'{text}' is not a quantity; type a whole number.")
+    return int(text)
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,249 @@
+"""The uploader: pushes the outbox to the server in order, exactly once (invariant 2).
+
+A background thread with its own SQLite connection and short transactions, so it never
+holds up a sale (invariant 1). A commit wakes it at once (``wake``), so in live mode a sale
+reaches the server within milliseconds; with the server gone it backs off from 0.2 s,
+doubling to 5 s. The server skips what it already holds, so resending is always safe; on
+SEQUENCE_GAP the till asks the server's position and resends from there.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+import structlog
+
+from autonom.contracts import EVENT_ADAPTER, Operation, PushBatch, PushResult, TillPosition
+from autonom.domain import Refusal
+from autonom.domain.errors import SEQUENCE_GAP
+from autonom.till.adapters.repository import from_text
+from autonom.till.adapters.server_link import ServerUnreachable
+from autonom.till.adapters.store import connect
+
+log = structlog.get_logger(__name__)
+
+BATCH_SIZE = 200
+FIRST_BACKOFF = 0.2
+MAX_BACKOFF = 5.0
+# A refusal the till cannot mend by itself (bad credential, foreign range) is retried
+# slowly: a person has to act, and the counter on the page says so meanwhile.
+REFUSED_BACKOFF = 30.0
+# Realignments per round before giving up until the next round (a server that keeps
+# moving its position must not spin the thread).
+MAX_REALIGN = 3
+
+
+class PushTarget(Protocol):
+    """The server side of the push protocol (``ServerLink``)."""
+
+    @property
+    def credential(self) -> str | None: ...
+
+    def push(self, batch: PushBatch) -> PushResult: ...
+
+    def position(self) -> TillPosition: ...
+
+
+@dataclass(frozen=True)
+class UnsentDocument:
+    """One operation not yet confirmed by the server (R2.7)."""
+
+    seq: int
+    kind: str
+    ticket_id: str
+    recorded_at: datetime
+    receipt_number: str | None
+
+
+@dataclass(frozen=True)
+class UploadState:
+    """What the page shows about the upload: the last problem, if any."""
+
+    last_error: str | None
+    last_success: datetime | None
+
+
+class Uploader:
+    """Pushes unsent outbox rows in seq order; see the module docstring."""
+
+    def __init__(self, db_path: Path, link: PushTarget, *, batch_size: int = BATCH_SIZE) -> None:
+        self._conn = connect(db_path)
+        self._conn_lock = threading.Lock()
+        self._link = link
+        self._batch_size = batch_size
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_error: str | None = None
+        self._last_success: datetime | None = None
+
+    # -- the page's view ---------------------------------------------------------------
+
+    def unsent_count(self) -> int:
+        with self._conn_lock:
+            count: int = self._conn.execute(
+                "SELECT count(*) FROM outbox WHERE sent = 0"
+            ).fetchone()[0]
+        return count
+
+    def unsent_receipt_count(self) -> int:
+        """How many receipts (closed tickets) the server has not confirmed yet."""
+        with self._conn_lock:
+            count: int = self._conn.execute(
+                "SELECT count(*) FROM outbox WHERE sent = 0 AND kind = 'ticket_closed'"
+            ).fetchone()[0]
+        return count
+
+    def unsent_documents(self, limit: int = 500) -> list[UnsentDocument]:
+        with self._conn_lock:
+            rows = self._conn.execute(
+                "SELECT o.seq, o.kind, o.ticket_id, o.recorded_at, t.receipt_number "
+                "FROM outbox o LEFT JOIN tickets t ON t.ticket_id = o.ticket_id "
+                "WHERE o.sent = 0 ORDER BY o.seq LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [
+            UnsentDocument(
+                seq=r["seq"],
+                kind=r["kind"],
+                ticket_id=r["ticket_id"],
+                recorded_at=from_text(r["recorded_at"]),
+                receipt_number=r["receipt_number"] if r["kind"] == "ticket_closed" else None,
+            )
+            for r in rows
+        ]
+
+    def state(self) -> UploadState:
+        return UploadState(self._last_error, self._last_success)
+
+    # -- the thread ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="uploader", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Push now (called after every commit)."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        with self._conn_lock:
+            self._conn.close()
+
+    def _run(self) -> None:
+        backoff = FIRST_BACKOFF
+        while not self._stop.is_set():
+            self._wake.clear()
+            if self._link.credential is None:
+                # Not registered yet: registration wakes us; nothing to report meanwhile.
+                self._wake.wait(MAX_BACKOFF)
+                continue
+            try:
+                self.push_pending()
+            except ServerUnreachable as error:
+                self._note_error(f"server not reachable: {error}")
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+                continue
+            except Refusal as refusal:
+                self._note_error(f"server refused the upload: {refusal.code}: {refusal.message}")
+                self._stop.wait(REFUSED_BACKOFF)
+                continue
+            except sqlite3.Error as error:
+                self._note_error(f"cannot read the outbox: {error}")
+                self._stop.wait(MAX_BACKOFF)
+                continue
+            except Exception:  # a bug must not end the thread: the till keeps uploading
+                log.exception("uploader failed")
+                self._stop.wait(MAX_BACKOFF)
+                continue
+            backoff = FIRST_BACKOFF
+            # Nothing left: sleep until the next commit, but look again now and then in
+            # case a commit came from another process on the same file.
+            self._wake.wait(MAX_BACKOFF)
+
+    def _note_error(self, message: str) -> None:
+        if message != self._last_error:
+            log.warning("upload failed", error=message)
+        self._last_error = message
+
+    # -- one round -----------------------------------------------------------------------
+
+    def push_pending(self) -> int:
+        """Push every unsent operation, batch after batch; return how many the server newly
+        applied. Raises ServerUnreachable or Refusal for the caller to back off."""
+        if self._link.credential is None:
+            raise ServerUnreachable("this till is not registered with the server yet")
+        applied = 0
+        realigned = 0
+        while not self._stop.is_set():
+            operations = self._next_batch()
+            if not operations:
+                break
+            try:
+                result = self._link.push(PushBatch(operations=operations))
+            except Refusal as refusal:
+                if refusal.code != SEQUENCE_GAP or realigned >= MAX_REALIGN:
+                    raise
+                realigned += 1
+                self._realign()
+                continue
+            self._mark_sent_through(result.applied_through)
+            applied += result.applied
+            if result.applied_through < operations[-1].seq:
+                # The server holds less than we sent and said no gap: ask where it stands.
+                if realigned >= MAX_REALIGN:
+                    raise ServerUnreachable("the server does not take this till's operations")
+                realigned += 1
+                self._realign()
+        self._last_error = None
+        self._last_success = datetime.now().astimezone()
+        return applied
+
+    def _next_batch(self) -> list[Operation]:
+        with self._conn_lock:
+            rows = self._conn.execute(
+                "SELECT seq, op_id, recorded_at, event FROM outbox WHERE sent = 0 "
+                "ORDER BY seq LIMIT ?",
+                (self._batch_size,),
+            ).fetchall()
+        return [
+            Operation(
+                seq=r["seq"],
+                op_id=uuid.UUID(r["op_id"]),
+                recorded_at=from_text(r["recorded_at"]),
+                event=EVENT_ADAPTER.validate_json(r["event"]),
+            )
+            for r in rows
+        ]
+
+    def _mark_sent_through(self, applied_through: int) -> None:
+        with self._conn_lock:
+            self._conn.execute(
+                "UPDATE outbox SET sent = 1 WHERE sent = 0 AND seq <= ?", (applied_through,)
+            )
+
+    def _realign(self) -> None:
+        """Make the sent marks agree with the server's position: everything up to it is
+        there, everything after it must be (re)sent."""
+        position = self._link.position()
+        log.info(
+            "upload realigned to the server's position", applied_through=position.applied_through
+        )
+        with self._conn_lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._conn.execute(
+                "UPDATE outbox SET sent = (seq <= ?) WHERE sent != (seq <= ?)",
+                (position.applied_through, position.applied_through),
+            )
+            self._conn.execute("COMMIT")
