@@ -1,0 +1,101 @@
+"""The cashier page in a real Chromium (Debian's package, driven by Playwright): a cashier
+logs in with a PIN, books two items on a table, pays cash and sees the receipt."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.support.processes import ADMIN_TOKEN, Part, start_seeded_server, till_part
+
+pytestmark = [pytest.mark.pages, pytest.mark.e2e]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[tuple[Part, Part]]:
+    server = start_seeded_server(tmp_path)
+    till = till_part(tmp_path, 10, server.url).start()
+    try:
+        yield server, till
+    finally:
+        till.stop()
+        server.stop()
+
+
+@pytest.fixture
+def page() -> Iterator[Page]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        context = browser.new_context(viewport={"width": 1024, "height": 768})
+        external: list[str] = []
+        context.on(
+            "request",
+            lambda r: None if r.url.startswith("http://127.0.0.1") else external.append(r.url),
+        )
+        yield context.new_page()
+        browser.close()
+        assert external == [], f"the page loaded files from outside the till: {external}"
+
+
+def test_cashier_books_two_items_on_a_table_pays_cash_and_sees_the_receipt(
+    store: tuple[Part, Part], page: Page
+) -> None:
+    server, till = store
+    page.goto(till.url)
+    expect(page.get_by_test_id("login-operator-1")).to_be_visible(timeout=15_000)
+    page.get_by_test_id("login-operator-1").click()
+    for digit in "1111":
+        page.get_by_test_id(f"pin-key-{digit}").click()
+    page.get_by_test_id("login-submit").click()
+
+    page.get_by_test_id("table-3").click()
+    expect(page.get_by_test_id("ticket-title")).to_have_text("Table 3")
+    page.get_by_test_id("item-100").click()  # Espresso 2.40
+    page.get_by_test_id("item-200").click()  # Croissant 1.90
+    expect(page.get_by_test_id("ticket-total")).to_contain_text("4.30")
+
+    page.get_by_test_id("pay").click()
+    page.get_by_test_id("tendered-input").fill("10.00")
+    page.get_by_test_id("pay-cash").click()
+
+    expect(page.get_by_test_id("receipt-change")).to_contain_text("5.70")
+    receipt_view = page.get_by_test_id("receipt-view")
+    expect(receipt_view).to_contain_text("Espresso")
+    expect(receipt_view).to_contain_text("Croissant")
+    number = page.get_by_test_id("receipt-number").inner_text().strip()
+    assert number == "10000001-01"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "cashier-receipt.png"), full_page=True)
+
+    # The receipt reached the server exactly once (the uploader pushes at once in live mode).
+    def server_receipts() -> list[dict[str, object]]:
+        answer = httpx.get(
+            f"{server.url}/api/v1/receipts",
+            params={"till_number": 10},
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        )
+        answer.raise_for_status()
+        body: list[dict[str, object]] = answer.json()
+        return body
+
+    expect(page.get_by_test_id("unsent-count")).to_contain_text(
+        "unsent: 0 receipts · 0 ops", timeout=10_000
+    )
+    assert [r["number"] for r in server_receipts()] == [number]
