@@ -24,7 +24,7 @@ from autonom.domain import Refusal
 from autonom.domain.errors import SEQUENCE_GAP
 from autonom.till.adapters.repository import from_text
 from autonom.till.adapters.server_link import ServerUnreachable
-from autonom.till.adapters.store import connect
+from autonom.till.adapters.store import checkpoint, connect
 
 log = structlog.get_logger(__name__)
 
@@ -144,6 +144,7 @@ class Uploader:
         backoff = FIRST_BACKOFF
         while not self._stop.is_set():
             self._wake.clear()
+            self._checkpoint()  # here, in every round, also during an outage of days
             if self._link.credential is None:
                 # Not registered yet: registration wakes us; nothing to report meanwhile.
                 self._wake.wait(MAX_BACKOFF)
@@ -160,8 +161,10 @@ class Uploader:
                 self._stop.wait(REFUSED_BACKOFF)
                 continue
             except sqlite3.Error as error:
+                # Usually a momentary SQLITE_BUSY beside a sale's commit: retry soon.
                 self._note_error(f"cannot read the outbox: {error}")
-                self._stop.wait(MAX_BACKOFF)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
                 continue
             except Exception:  # a bug must not end the thread: the till keeps uploading
                 log.exception("uploader failed")
@@ -171,6 +174,13 @@ class Uploader:
             # Nothing left: sleep until the next commit, but look again now and then in
             # case a commit came from another process on the same file.
             self._wake.wait(MAX_BACKOFF)
+
+    def _checkpoint(self) -> None:
+        try:
+            with self._conn_lock:
+                checkpoint(self._conn)
+        except sqlite3.Error as error:  # a busy moment; the next round tries again
+            log.info("checkpoint postponed", error=str(error))
 
     def _note_error(self, message: str) -> None:
         if message != self._last_error:
