@@ -11,6 +11,7 @@ import structlog
 def configure_logging(part: str, *, level: int = logging.INFO) -> None:
     """Configure structlog once per process; every line carries the part's name."""
     logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -43,6 +43,12 @@ TILL_NUMBERS = (10, 11)
 console = Console()
 
 
+def _start(args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """Start a part in its own session: Ctrl-C reaches only the demo, which then stops
+    each part once (a second SIGINT would make uvicorn abort instead of shutting down)."""
+    return subprocess.Popen(args, env=env, start_new_session=True)
+
+
 def _autonom(*args: str) -> list[str]:
     return [sys.executable, "-m", "autonom.cli", *args]
 
@@ -89,7 +95,7 @@ def run(*, base_port: int, data_dir: Path) -> None:
     try:
         import_demo_catalog(db_url)
         children.append(
-            subprocess.Popen(_autonom("server", "--db", db_url, "--port", str(base_port)), env=env)
+            _start(_autonom("server", "--db", db_url, "--port", str(base_port)), env=env)
         )
         wait_until_healthy(f"{server_url}/api/v1/health")
         add_demo_operators(server_url, admin_token)
@@ -100,7 +106,7 @@ def run(*, base_port: int, data_dir: Path) -> None:
             till_args = ["till", "--number", str(number), "--server", server_url]
             till_args += ["--port", str(port), "--data-dir", str(till_dir)]
             till_args += ["--printer", f"file:{till_dir / 'receipts.escpos'}"]
-            children.append(subprocess.Popen(_autonom(*till_args)))
+            children.append(_start(_autonom(*till_args)))
             till_urls.append((number, f"http://127.0.0.1:{port}"))
         for _, url in till_urls:
             wait_until_healthy(f"{url}/api/status")
