@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 
+from autonom.domain.ticket import Booking, Ticket
+
 
 class BookingPublic(BaseModel):
     booking_id: str
@@ -22,6 +24,23 @@ class BookingPublic(BaseModel):
     offline: bool
     void_reason: str | None = None
 
+    @classmethod
+    def of(cls, b: Booking) -> BookingPublic:
+        return cls(
+            booking_id=b.booking_id,
+            plu=b.plu,
+            name=b.name,
+            quantity=b.quantity,
+            unit_price=b.unit_price,
+            tax_code=b.tax_code,
+            tax_percent=b.tax_percent,
+            operator_number=b.operator_number,
+            till_number=b.till_number,
+            booked_at=b.booked_at,
+            offline=b.offline,
+            void_reason=b.void_reason,
+        )
+
 
 class TicketPublic(BaseModel):
     ticket_id: str
@@ -33,3 +52,17 @@ class TicketPublic(BaseModel):
     total: Decimal
     receipt_number: str | None = None
     bookings: list[BookingPublic]
+
+    @classmethod
+    def of(cls, ticket: Ticket) -> TicketPublic:
+        return cls(
+            ticket_id=ticket.ticket_id,
+            table=ticket.table,
+            till_number=ticket.till_number,
+            owner=ticket.owner,
+            opened_at=ticket.opened_at,
+            status=ticket.status.value,
+            total=ticket.total,
+            receipt_number=ticket.receipt.number if ticket.receipt else None,
+            bookings=[BookingPublic.of(b) for b in ticket.bookings],
+        )

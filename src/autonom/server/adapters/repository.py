@@ -250,23 +250,7 @@ class TicketRepository(Repository):
     def save(self, ticket: Ticket) -> None:
         """Write the projection of a ticket rebuilt from its events."""
         receipt = ticket.receipt
-        bookings = [
-            BookingPublic(
-                booking_id=b.booking_id,
-                plu=b.plu,
-                name=b.name,
-                quantity=b.quantity,
-                unit_price=b.unit_price,
-                tax_code=b.tax_code,
-                tax_percent=b.tax_percent,
-                operator_number=b.operator_number,
-                till_number=b.till_number,
-                booked_at=b.booked_at,
-                offline=b.offline,
-                void_reason=b.void_reason,
-            ).model_dump(mode="json")
-            for b in ticket.bookings
-        ]
+        bookings = [BookingPublic.of(b).model_dump(mode="json") for b in ticket.bookings]
         _upsert(
             self.connection,
             t.tickets,

@@ -30,7 +30,6 @@ from autonom.till.entrypoints.schemas import (
     UnsentPublic,
     VoidIn,
     receipt_public,
-    ticket_public,
 )
 from autonom.till.service_layer import handlers
 from autonom.till.service_layer.commands import LogIn
@@ -72,7 +71,7 @@ def log_out(sessions: SessionsDep, bearer: BearerDep) -> None:
 @router.get("/tickets", response_model=list[TicketPublic], tags=["tickets"])
 def open_tickets(till: TillDep, _session: ApiSessionDep) -> list[TicketPublic]:
     """This till's open tickets, tables first."""
-    return [ticket_public(t) for t in cashier.open_tickets(till)]
+    return [TicketPublic.of(t) for t in cashier.open_tickets(till)]
 
 
 @router.post(
@@ -85,12 +84,12 @@ def open_ticket(body: OpenTicketIn, till: TillDep, session: ApiSessionDep) -> Ti
     """Open a counter ticket, or the ticket of ``table`` (adopted from the server if another
     till opened it, live mode)."""
     ticket = cashier.open_ticket(till, session.operator_number, body.table)
-    return ticket_public(ticket)
+    return TicketPublic.of(ticket)
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketPublic, tags=["tickets"])
 def get_ticket(ticket_id: str, till: TillDep, _session: ApiSessionDep) -> TicketPublic:
-    return ticket_public(cashier.get_ticket(till, ticket_id))
+    return TicketPublic.of(cashier.get_ticket(till, ticket_id))
 
 
 @router.post(
@@ -104,7 +103,7 @@ def add_booking(
 ) -> TicketPublic:
     """Book ``quantity`` of the item ``plu`` (404 UNKNOWN_ITEM, 422 BAD_QUANTITY)."""
     ticket = cashier.book(till, session.operator_number, ticket_id, body.plu, body.quantity)
-    return ticket_public(ticket)
+    return TicketPublic.of(ticket)
 
 
 @router.post(
@@ -117,13 +116,13 @@ def void_booking(
 ) -> TicketPublic:
     """Void a line with a reason (422 VOID_REASON_MISSING, 409 ALREADY_VOIDED)."""
     ticket = cashier.void(till, session.operator_number, ticket_id, booking_id, body.reason)
-    return ticket_public(ticket)
+    return TicketPublic.of(ticket)
 
 
 @router.post("/tickets/{ticket_id}/refresh", response_model=TicketPublic, tags=["tickets"])
 def refresh_ticket(ticket_id: str, till: TillDep, _session: ApiSessionDep) -> TicketPublic:
     """The ticket as it is to be paid: other tills' lines on its table copied in (live mode)."""
-    return ticket_public(cashier.ticket_for_payment(till, ticket_id))
+    return TicketPublic.of(cashier.ticket_for_payment(till, ticket_id))
 
 
 @router.post(

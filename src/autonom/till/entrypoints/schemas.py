@@ -9,8 +9,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
-from autonom.contracts import BookingPublic, TicketPublic
-from autonom.domain import PaymentMethod, Receipt, Role, Ticket
+from autonom.domain import PaymentMethod, Receipt, Role
 from autonom.till.service_layer.uploader import UnsentDocument
 
 
@@ -122,37 +121,6 @@ class TillStatus(BaseModel):
     operators: int
     operator_number: int | None = Field(default=None, description="with a session token")
     operator_name: str | None = None
-
-
-def ticket_public(ticket: Ticket) -> TicketPublic:
-    """A ticket of this till in the server's shape."""
-    return TicketPublic(
-        ticket_id=ticket.ticket_id,
-        table=ticket.table,
-        till_number=ticket.till_number,
-        owner=ticket.owner,
-        opened_at=ticket.opened_at,
-        status=ticket.status.value,
-        total=ticket.total,
-        receipt_number=ticket.receipt.number if ticket.receipt else None,
-        bookings=[
-            BookingPublic(
-                booking_id=b.booking_id,
-                plu=b.plu,
-                name=b.name,
-                quantity=b.quantity,
-                unit_price=b.unit_price,
-                tax_code=b.tax_code,
-                tax_percent=b.tax_percent,
-                operator_number=b.operator_number,
-                till_number=b.till_number,
-                booked_at=b.booked_at,
-                offline=b.offline,
-                void_reason=b.void_reason,
-            )
-            for b in ticket.bookings
-        ],
-    )
 
 
 def receipt_public(
