@@ -15,7 +15,7 @@ test:
 
 bench:
 	@scripts/bootstrap.sh
-	.venv/bin/python -m bench.sale_latency
+	.venv/bin/python -m bench.sale_latency --json
 
 lint:
 	@scripts/bootstrap.sh
