@@ -5,6 +5,16 @@ database table.
 """
 
 from autonom.contracts.errors import ErrorBody
+from autonom.contracts.heartbeat import (
+    ActivityName,
+    HeartbeatAck,
+    HeartbeatReport,
+    LinkName,
+    ModeEventIn,
+    ModeEventPublic,
+    ModeName,
+    StationSettingsPublic,
+)
 from autonom.contracts.master_data import (
     ItemIn,
     ItemPublic,
@@ -26,6 +36,14 @@ from autonom.contracts.sync import (
 from autonom.contracts.tickets import BookingPublic, TicketPublic
 
 __all__ = [
+    "ActivityName",
+    "HeartbeatAck",
+    "HeartbeatReport",
+    "LinkName",
+    "ModeEventIn",
+    "ModeEventPublic",
+    "ModeName",
+    "StationSettingsPublic",
     "EVENT_ADAPTER",
     "BookingPublic",
     "ErrorBody",

@@ -1,0 +1,77 @@
+"""The heartbeat report (R1.1-R1.6): a till tells the server its mode, its activity and the
+changes it logged; the server answers with the till's station settings.
+
+The till sends ``POST /api/v1/tills/{n}/heartbeat`` every few seconds while the server is
+reachable. ``events`` are the till's mode-log entries not yet confirmed, in ``seq`` order;
+the server keeps each once (a resent event is skipped) and answers the highest ``seq`` it
+holds, so the till marks them sent. The answer carries the station settings kept on the
+server for that till, which the till caches: a changed setting reaches it within seconds.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+ModeName = Literal[
+    "live", "suspect", "outage_pending", "emergency", "server_available", "reintegrating"
+]
+"""The mode of a till's link (``autonom.till.domain.Mode`` values)."""
+
+LinkName = Literal["server", "fiscal_operator", "activity"]
+"""What an event is about: a watched link, or the till's own application loop (R1.3)."""
+
+ActivityName = Literal["alive", "stalled"]
+
+MAX_EVENTS = 500
+
+
+class StationSettingsPublic(BaseModel):
+    """Per-till settings kept on the server (R1.4, R1.5)."""
+
+    emergency_allowed: bool = Field(
+        default=True, description="may the cashier switch to emergency mode when the link is lost"
+    )
+    auto_return_s: int = Field(
+        default=30,
+        ge=5,
+        le=600,
+        description="seconds after which the till returns to live mode by itself when the "
+        "server is back before the cashier decided (R1.5)",
+    )
+
+
+class ModeEventIn(BaseModel):
+    """One line of the till's plain-text log, as the till recorded it."""
+
+    seq: int = Field(ge=1, description="gapless per till from 1")
+    at: AwareDatetime = Field(description="the till's wall time of the change")
+    link: LinkName
+    words: str = Field(min_length=1, max_length=200, description="e.g. OFFLINE NO PING")
+    state: str = Field(
+        min_length=1,
+        max_length=30,
+        description="after the change: a mode (link server), a health (fiscal_operator) "
+        "or an activity (activity)",
+    )
+
+
+class HeartbeatReport(BaseModel):
+    mode: ModeName
+    activity: ActivityName
+    unsent_operations: int = Field(ge=0)
+    events: list[ModeEventIn] = Field(default_factory=list, max_length=MAX_EVENTS)
+
+
+class HeartbeatAck(BaseModel):
+    events_through: int = Field(description="the highest event seq the server holds")
+    station_settings: StationSettingsPublic
+
+
+class ModeEventPublic(ModeEventIn):
+    """An event as the server keeps it, with the time it arrived."""
+
+    till_number: int
+    received_at: datetime
