@@ -18,8 +18,12 @@ from autonom.devices.printer import (
 from autonom.domain import Receipt
 from autonom.domain.numbering import check_till_number
 from autonom.till.adapters.server_link import ServerLink
+from autonom.till.adapters.station import LOG_DIR, StationStore
 from autonom.till.adapters.store import TillStore
 from autonom.till.adapters.unit_of_work import Clock, TillUnitOfWork
+from autonom.till.domain import SERVER_LINK, DetectorSettings
+from autonom.till.service_layer.heartbeat import Heartbeat
+from autonom.till.service_layer.modes import ModeKeeper
 from autonom.till.service_layer.snapshot import REFRESH_INTERVAL, SnapshotKeeper
 from autonom.till.service_layer.uploader import Uploader
 
@@ -48,6 +52,7 @@ class TillSettings:
     name: str = ""
     store_header: StoreHeader = field(default=DEFAULT_HEADER)
     snapshot_interval: float = REFRESH_INTERVAL
+    server_link: DetectorSettings = SERVER_LINK
 
     def printer_spec(self) -> str:
         """The printer spec with a relative ``file:`` path placed inside the data dir."""
@@ -66,6 +71,9 @@ class Till:
     link: ServerLink
     uploader: Uploader
     snapshot: SnapshotKeeper
+    station: StationStore
+    modes: ModeKeeper
+    heartbeat: Heartbeat
     printer: ReceiptPrinter
     clock: Clock
 
@@ -75,9 +83,8 @@ class Till:
 
     @property
     def offline(self) -> bool:
-        """True in emergency mode (receipts in the emergency range). The mode machinery of
-        the next issue sets it; until then the till always documents in live mode."""
-        return False
+        """True in emergency mode: receipts take the emergency range and the offline mark."""
+        return self.modes.sales_offline
 
     def unit_of_work(self) -> TillUnitOfWork:
         return TillUnitOfWork(self.store, self.clock)
@@ -94,11 +101,14 @@ class Till:
     def start(self) -> None:
         self.uploader.start()
         self.snapshot.start()
+        self.heartbeat.start()
 
     def stop(self) -> None:
+        self.heartbeat.stop()
         self.snapshot.stop()
         self.uploader.stop()
         self.link.close()
+        self.station.close()
         self.store.close()
 
 
@@ -123,12 +133,25 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         interval=settings.snapshot_interval,
         on_registered=uploader.wake,
     )
+    station = StationStore(store.path, settings.data_dir / LOG_DIR, number)
+    modes = ModeKeeper(station, clock)
+    heartbeat = Heartbeat(
+        modes,
+        station,
+        uploader,
+        link,
+        server_url=settings.server_url,
+        settings=settings.server_link,
+    )
     return Till(
         settings=settings,
         store=store,
         link=link,
         uploader=uploader,
         snapshot=snapshot,
+        station=station,
+        modes=modes,
+        heartbeat=heartbeat,
         printer=open_printer(settings.printer_spec()),
         clock=clock,
     )

@@ -144,6 +144,21 @@ class TillApi:
             what="registration and the first master-data snapshot",
         )
 
+    def wait_for_mode(self, mode: str, *, seconds: float = 30) -> dict[str, Any]:
+        """The status once the till is in ``mode``."""
+        return wait_for(
+            lambda: (s := self.status())["mode"] == mode and s,
+            seconds=seconds,
+            what=f"mode {mode}",
+        )
+
+    def choose(self, choice: str) -> dict[str, Any]:
+        """Answer the mode dialog as the cashier; the status after it."""
+        answer = self.http.post(f"/api/mode/{choice}")
+        assert answer.status_code == 200, answer.text
+        status: dict[str, Any] = answer.json()
+        return status
+
     def log_in(self, operator: int = ANNA, pin: str = ANNA_PIN) -> None:
         api_login(self.http, operator, pin)
 

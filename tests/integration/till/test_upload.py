@@ -33,6 +33,8 @@ def test_sales_made_while_the_server_is_stopped_are_uploaded_once_after_it_start
         )
 
         server.stop()
+        cashier.wait_for_mode("outage_pending")
+        assert cashier.choose("emergency")["mode"] == "emergency"
         offline = [cashier.sell("102", "200") for _ in range(SALES_WHILE_DOWN)]
         while_down = cashier.status()
         unsent_receipts = {r["number"] for r in cashier.receipts() if not r["sent"]}
@@ -43,6 +45,7 @@ def test_sales_made_while_the_server_is_stopped_are_uploaded_once_after_it_start
             seconds=60,
             what="the upload after the server came back",
         )
+        back_live = cashier.wait_for_mode("live")
         with httpx.Client(
             base_url=server.url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
         ) as back_office:
@@ -57,6 +60,8 @@ def test_sales_made_while_the_server_is_stopped_are_uploaded_once_after_it_start
     assert while_down["unsent_receipts"] == SALES_WHILE_DOWN
     assert while_down["unsent_operations"] == SALES_WHILE_DOWN * 4  # open, 2 bookings, close
     assert unsent_receipts == set(offline)
+    assert all(number.endswith("-02") for number in offline)  # the emergency range (R2.3)
+    assert back_live["icon"] == "synced"
     assert after["upload_problem"] is None
     assert sorted(r["number"] for r in on_server) == sorted([live, *offline])
     assert [t["applied_through"] for t in tills if t["till_number"] == TILL] == [seqs[-1]]

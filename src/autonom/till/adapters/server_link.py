@@ -15,6 +15,8 @@ from pydantic import BaseModel, ValidationError
 
 from autonom.contracts import (
     ErrorBody,
+    HeartbeatAck,
+    HeartbeatReport,
     MasterData,
     PushBatch,
     PushResult,
@@ -30,6 +32,9 @@ CONNECT_TIMEOUT = 0.5
 READ_TIMEOUT = 2.0
 # Opening a table asks the server for its ticket while the cashier waits: keep it short.
 TABLE_LOOKUP_TIMEOUT = httpx.Timeout(0.7, connect=0.3)
+
+# The heartbeat's report must not outlast the heartbeat's own verdict on the link.
+REPORT_TIMEOUT = httpx.Timeout(1.0, connect=0.5)
 
 _Model = TypeVar("_Model", bound=BaseModel)
 
@@ -89,6 +94,16 @@ class ServerLink:
 
     def position(self) -> TillPosition:
         return self._parse(TillPosition, self._call("GET", f"/tills/{self.till_number}/position"))
+
+    def heartbeat(self, report: HeartbeatReport) -> HeartbeatAck:
+        """Report the mode and the logged changes; the answer holds the station settings."""
+        answer = self._call(
+            "POST",
+            f"/tills/{self.till_number}/heartbeat",
+            json=report.model_dump(mode="json"),
+            timeout=REPORT_TIMEOUT,
+        )
+        return self._parse(HeartbeatAck, answer)
 
     def open_ticket_at(self, table: int) -> TicketPublic | None:
         """The open ticket the server holds for ``table`` (any till's), or None."""

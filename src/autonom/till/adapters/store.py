@@ -133,6 +133,27 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX outbox_unsent ON outbox (seq) WHERE sent = 0;
     """,
+    # 2: the heartbeat's log of mode changes (R1.1), the mode a restart resumes and the
+    # station settings cached from the server (R1.4, R1.5).
+    """
+    CREATE TABLE mode_events (
+        seq INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        link TEXT NOT NULL,
+        words TEXT NOT NULL,
+        state TEXT NOT NULL,
+        sent INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX mode_events_unsent ON mode_events (seq) WHERE sent = 0;
+    CREATE TABLE station (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        mode TEXT NOT NULL,
+        emergency_allowed INTEGER NOT NULL,
+        auto_return_s INTEGER NOT NULL,
+        settings_at TEXT
+    );
+    INSERT INTO station (id, mode, emergency_allowed, auto_return_s) VALUES (1, 'live', 1, 30);
+    """,
 )
 
 

@@ -267,6 +267,28 @@ class ActivityWatch:
 # The plain-text log (R1.1). Writing the file is the adapter's job; these give its text.
 
 
+class Link(StrEnum):
+    """What a log entry is about: a watched link, or the till's own application loop."""
+
+    SERVER = "server"
+    FISCAL_OPERATOR = "fiscal_operator"
+    ACTIVITY = "activity"
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One change in the plain-text log; ``state`` is the mode, health or activity after it."""
+
+    at: datetime
+    link: Link
+    words: str
+    state: str
+
+    @property
+    def line(self) -> str:
+        return format_log_line(self.at, self.words)
+
+
 def format_log_line(wall_time: datetime, words: str) -> str:
     """One log line as in seed 000: ``12.08.2019 / 16:21:47: OFFLINE NO PING``."""
     return f"{wall_time:%d.%m.%Y / %H:%M:%S}: {words}"

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, status
 
 from autonom.contracts import ErrorBody, TicketPublic
 from autonom.till.adapters.server_link import ServerUnreachable
+from autonom.till.domain import Choice
 from autonom.till.entrypoints import cashier
 from autonom.till.entrypoints.deps import ApiSessionDep, BearerDep, SessionsDep, TillDep
 from autonom.till.entrypoints.errors import server_unreachable
@@ -21,6 +22,7 @@ from autonom.till.entrypoints.schemas import (
     CloseIn,
     LoginIn,
     MasterDataRefreshed,
+    ModeLogEntry,
     OpenTicketIn,
     PrintResult,
     ReceiptPublic,
@@ -182,6 +184,28 @@ def print_receipt(number: str, till: TillDep, _session: ApiSessionDep) -> PrintR
 def unsent(till: TillDep, _session: ApiSessionDep) -> list[UnsentPublic]:
     """The operations the server has not confirmed yet, oldest first (R2.7)."""
     return [UnsentPublic.of(d) for d in till.uploader.unsent_documents()]
+
+
+@router.post("/mode/{choice}", response_model=TillStatus, tags=["mode"])
+def choose(choice: Choice, till: TillDep, _session: ApiSessionDep) -> TillStatus:
+    """Answer the mode dialog (``status.dialog.choices``): ``emergency`` or ``retry`` after
+    the link is lost, ``sync_now`` or ``stay_offline`` when it is back with local open
+    tickets (R1.4-R1.6). A choice the dialog no longer offers changes nothing."""
+    cashier.choose(till, choice)
+    return cashier.status(till)
+
+
+@router.post("/mode/notice/dismiss", status_code=status.HTTP_204_NO_CONTENT, tags=["mode"])
+def dismiss_notice(till: TillDep, _session: ApiSessionDep) -> None:
+    """The cashier has read the notice (e.g. back in live mode by itself)."""
+    till.modes.dismiss_notice()
+
+
+@router.get("/mode-log", response_model=list[ModeLogEntry], tags=["mode"])
+def mode_log(till: TillDep, limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> list[ModeLogEntry]:
+    """The heartbeat's log, newest first: each line as in the day's plain-text file (R1.1)
+    and whether the server has it. No login needed, like ``/api/status``."""
+    return [ModeLogEntry.of(logged) for logged in till.station.recent(limit)]
 
 
 @router.post("/master-data/refresh", response_model=MasterDataRefreshed, tags=["status"])

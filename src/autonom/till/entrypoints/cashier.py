@@ -13,7 +13,8 @@ from autonom.domain import PaymentMethod, Receipt, Refusal, Tender, Ticket, Tick
 from autonom.domain.errors import NO_MASTER_DATA
 from autonom.domain.money import parse_amount
 from autonom.till.bootstrap import Till
-from autonom.till.entrypoints.schemas import TillStatus
+from autonom.till.domain import Choice, Mode
+from autonom.till.entrypoints.schemas import DialogPublic, StatusIcon, TillStatus
 from autonom.till.service_layer import handlers
 from autonom.till.service_layer.commands import (
     AddBooking,
@@ -22,6 +23,7 @@ from autonom.till.service_layer.commands import (
     VoidBooking,
 )
 from autonom.till.service_layer.handlers import SharedTables
+from autonom.till.service_layer.modes import ModeView
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ def shared_tables(till: Till) -> SharedTables | None:
     While the uploader reports a problem the server is not asked: the cashier would wait
     for a timeout that is all but certain (invariant 1); the table opens here (R3.2 merges).
     """
-    if till.offline or till.uploader.state().last_error is not None:
+    if till.modes.state is not Mode.LIVE or till.uploader.state().last_error is not None:
         return None
     if not till.snapshot.state().registered:
         return None
@@ -112,7 +114,9 @@ def pay(
     print_receipt: bool = True,
 ) -> Closed:
     """Close the ticket into a receipt, then print it. The receipt is saved before the
-    printer is touched, so a printer failure never undoes the sale."""
+    printer is touched, so a printer failure never undoes the sale. While an outage waits
+    for the cashier's decision, closing is refused at once (R1.4)."""
+    till.modes.check_sale()
     receipt = handlers.close_ticket(
         CloseTicket(ticket_id=ticket_id, tenders=tuple(tenders), operator_number=operator_number),
         till.unit_of_work(),
@@ -182,20 +186,56 @@ def require_master_data(till: Till) -> None:
 
 
 def status(till: Till) -> TillStatus:
-    """The status line's facts (R2.7): registration, upload problems, unsent counts."""
+    """The status line's facts (R2.7): the mode and its dialog, registration, upload
+    problems, unsent counts."""
     with till.unit_of_work() as uow:
         info = uow.master_data.info()
     link = till.snapshot.state()
+    view = till.modes.view()
+    unsent = till.uploader.unsent_count()
     return TillStatus(
         till_number=till.number,
         registered=link.registered,
-        emergency_mode=till.offline,
+        mode=view.mode,
+        icon=_icon(view, unsent),
+        server_link=view.server_link,
+        activity=view.activity,
+        emergency_allowed=view.settings.emergency_allowed,
+        auto_return_s=view.settings.auto_return_s,
+        dialog=_dialog(view),
+        notice=view.notice.kind if view.notice else None,
+        emergency_mode=view.sales_offline,
         server_problem=link.problem,
         upload_problem=till.uploader.state().last_error,
-        unsent_operations=till.uploader.unsent_count(),
+        unsent_operations=unsent,
         unsent_receipts=till.uploader.unsent_receipt_count(),
         master_data_version=info.version,
         master_data_at=info.fetched_at,
         items=info.items,
         operators=info.operators,
     )
+
+
+def _icon(view: ModeView, unsent: int) -> StatusIcon:
+    if view.sales_offline:
+        return "emergency"
+    if view.mode is Mode.OUTAGE_PENDING:
+        return "outage"
+    return "unsent" if unsent else "synced"
+
+
+def _dialog(view: ModeView) -> DialogPublic | None:
+    if view.dialog is None:
+        return None
+    return DialogPublic(
+        kind=view.dialog.kind,
+        choices=list(view.dialog.choices),
+        reason=view.dialog.reason,
+        auto_return_in_s=view.auto_return_in_s,
+        local_open_tickets=view.dialog.local_open_tickets,
+    )
+
+
+def choose(till: Till, choice: Choice) -> Mode:
+    """The cashier's answer to the mode dialog; the mode after it."""
+    return till.modes.choose(choice)

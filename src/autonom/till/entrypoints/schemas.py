@@ -6,10 +6,22 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from autonom.domain import PaymentMethod, Receipt, Role
+from autonom.till.adapters.station import LoggedEntry
+from autonom.till.domain import (
+    Activity,
+    Choice,
+    DialogKind,
+    Health,
+    Link,
+    Mode,
+    NoticeKind,
+    Reason,
+)
 from autonom.till.service_layer.uploader import UnsentDocument
 
 
@@ -100,8 +112,49 @@ class UnsentPublic(BaseModel):
         )
 
 
+class ModeLogEntry(BaseModel):
+    """One change of the heartbeat's log (R1.1)."""
+
+    seq: int
+    at: datetime
+    link: Link
+    words: str
+    state: str
+    line: str = Field(description="exactly as in the plain-text log file")
+    sent: bool = Field(description="the server has it")
+
+    @classmethod
+    def of(cls, logged: LoggedEntry) -> ModeLogEntry:
+        entry = logged.entry
+        return cls(
+            seq=logged.seq,
+            at=entry.at,
+            link=entry.link,
+            words=entry.words,
+            state=entry.state,
+            line=entry.line,
+            sent=logged.sent,
+        )
+
+
 class MasterDataRefreshed(BaseModel):
     version: int
+
+
+StatusIcon = Literal["synced", "unsent", "outage", "emergency"]
+"""The status icon (R2.7): live and in sync, live with unsent documents, the server lost
+and the cashier's decision awaited, emergency mode (until the local documents are merged)."""
+
+
+class DialogPublic(BaseModel):
+    """The question the cashier must answer (R1.4-R1.6); ``choices`` go to ``POST
+    /api/mode/{choice}``."""
+
+    kind: DialogKind
+    choices: list[Choice]
+    reason: Reason | None
+    auto_return_in_s: float | None
+    local_open_tickets: int
 
 
 class TillStatus(BaseModel):
@@ -110,7 +163,15 @@ class TillStatus(BaseModel):
     status: str = "ok"
     till_number: int
     registered: bool
-    emergency_mode: bool
+    mode: Mode
+    icon: StatusIcon
+    server_link: Health | None = Field(description="the heartbeat's verdict; none before a probe")
+    activity: Activity
+    emergency_allowed: bool
+    auto_return_s: float
+    dialog: DialogPublic | None
+    notice: NoticeKind | None
+    emergency_mode: bool = Field(description="receipts are documented offline now")
     server_problem: str | None
     upload_problem: str | None
     unsent_operations: int

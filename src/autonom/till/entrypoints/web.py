@@ -9,9 +9,13 @@ htmx is served from this till (``static/``): the page loads nothing from the int
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import structlog
 from fastapi import FastAPI, Form, Request
@@ -26,6 +30,7 @@ from autonom.domain.errors import BAD_QUANTITY, BAD_TABLE
 from autonom.domain.ticket import OFFLINE_VOID_REASON
 from autonom.till.adapters.server_link import ServerUnreachable
 from autonom.till.bootstrap import Till
+from autonom.till.domain import Choice, Mode
 from autonom.till.entrypoints import api, cashier
 from autonom.till.entrypoints.deps import (
     SESSION_COOKIE,
@@ -49,6 +54,16 @@ WHAT_TO_DO = {
     "UNKNOWN_ITEM": "Search the item by its name, or refresh the master data.",
     "WRONG_PIN": "Type the PIN again; a manager can reset it on the server.",
     "UNDERPAID": "Take the rest of the amount, or add a card payment.",
+}
+
+# What the cashier reads after answering the mode dialog, by the mode it led to.
+MODE_ALERTS = {
+    Mode.EMERGENCY: "Emergency mode: keep selling; receipts are kept here and sent later.",
+    Mode.LIVE: "Live mode: the server answers again.",
+    Mode.OUTAGE_PENDING: "The server still does not answer; choose again or wait.",
+    Mode.REINTEGRATING: "Sending the documents of emergency mode to the server …",
+    Mode.SERVER_AVAILABLE: "The server is back; choose how to go on.",
+    Mode.SUSPECT: "Checking the connection to the server …",
 }
 
 log = structlog.get_logger(__name__)
@@ -77,10 +92,18 @@ def create_app(till: Till) -> FastAPI:
     environment.filters["local_time"] = local_time
     templates = Jinja2Templates(env=environment)
 
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # The activity check (R1.3): this loop beats; the heartbeat thread notices a stall.
+        beating = asyncio.create_task(till.heartbeat.beat_forever())
+        yield
+        beating.cancel()
+
     app = FastAPI(
         title=f"Autonom till {till.number}",
         summary="The cashier page and the till's JSON API.",
         version=__version__,
+        lifespan=lifespan,
     )
     app.state.till = till
     app.state.sessions = Sessions()
@@ -112,6 +135,7 @@ def _page_routes(app: FastAPI, templates: Jinja2Templates) -> None:
                 "session": session,
                 "alerts": shown,
                 "what_to_do": WHAT_TO_DO,
+                "here": request.url.path,
                 **context,
             },
             status_code,
@@ -392,11 +416,30 @@ def _page_routes(app: FastAPI, templates: Jinja2Templates) -> None:
         documents = till.uploader.unsent_documents()
         return render(request, "unsent.html", till, sessions, session, documents=documents)
 
+    @app.post("/mode/{choice}", include_in_schema=False)
+    def choose(
+        choice: Choice,
+        till: TillDep,
+        sessions: SessionsDep,
+        session: PageSessionDep,
+        back: Text = "/",
+    ) -> Response:
+        """The cashier's answer to the mode dialog; back to the screen it was given on."""
+        mode = cashier.choose(till, choice)
+        return back_to(_local(back), sessions, session, Alert("info", MODE_ALERTS[mode]))
+
+    @app.post("/mode/notice/dismiss", include_in_schema=False)
+    def dismiss_notice(
+        till: TillDep, sessions: SessionsDep, session: PageSessionDep, back: Text = "/"
+    ) -> Response:
+        till.modes.dismiss_notice()
+        return back_to(_local(back), sessions, session)
+
     @app.post("/master-data/refresh", include_in_schema=False)
     def refresh_master_data(
         till: TillDep, sessions: SessionsDep, session: OptionalPageSessionDep, back: Text = "/"
     ) -> Response:
-        target = back if back.startswith("/") and not back.startswith("//") else "/"
+        target = _local(back)
         try:
             version = till.snapshot.refresh_now()
             alert = Alert("info", f"Master data refreshed (version {version}).")
@@ -416,9 +459,18 @@ def _page_routes(app: FastAPI, templates: Jinja2Templates) -> None:
     @app.get("/status-line", include_in_schema=False)
     def status_line(request: Request, till: TillDep, session: OptionalPageSessionDep) -> Response:
         """The status line alone; the page polls it so the unsent counter stays current."""
+        # htmx names the page the line sits on: the dialog's answer goes back there.
+        here = urlsplit(request.headers.get("HX-Current-URL", "/")).path
         return templates.TemplateResponse(
-            request, "_status.html", {"status": cashier.status(till), "session": session}
+            request,
+            "_status.html",
+            {"status": cashier.status(till), "session": session, "here": here},
         )
+
+
+def _local(path: str) -> str:
+    """A path on this till to go back to; anything else (another site) goes home."""
+    return path if path.startswith("/") and not path.startswith("//") else "/"
 
 
 def _table(text: str) -> int | None:

@@ -79,6 +79,7 @@ class Uploader:
         self._batch_size = batch_size
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._retry = threading.Event()  # set: the link is back, do not wait out the backoff
         self._thread: threading.Thread | None = None
         self._last_error: str | None = None
         self._last_success: datetime | None = None
@@ -132,8 +133,14 @@ class Uploader:
         """Push now (called after every commit)."""
         self._wake.set()
 
+    def retry_now(self) -> None:
+        """The server is reachable again: end the backoff and push now."""
+        self._retry.set()
+        self._wake.set()
+
     def stop(self) -> None:
         self._stop.set()
+        self._retry.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -144,6 +151,7 @@ class Uploader:
         backoff = FIRST_BACKOFF
         while not self._stop.is_set():
             self._wake.clear()
+            self._retry.clear()
             self._checkpoint()  # here, in every round, also during an outage of days
             if self._link.credential is None:
                 # Not registered yet: registration wakes us; nothing to report meanwhile.
@@ -153,7 +161,7 @@ class Uploader:
                 self.push_pending()
             except ServerUnreachable as error:
                 self._note_error(f"server not reachable: {error}")
-                self._stop.wait(backoff)
+                self._retry.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
                 continue
             except Refusal as refusal:
@@ -163,7 +171,7 @@ class Uploader:
             except sqlite3.Error as error:
                 # Usually a momentary SQLITE_BUSY beside a sale's commit: retry soon.
                 self._note_error(f"cannot read the outbox: {error}")
-                self._stop.wait(backoff)
+                self._retry.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
                 continue
             except Exception:  # a bug must not end the thread: the till keeps uploading

@@ -1,0 +1,235 @@
+"""The heartbeat thread: watches the server link and the till's own application loop, drives
+the mode, and reports to the server (R1.1-R1.6).
+
+One thread runs an asyncio loop of its own, apart from the web server's, so that it keeps
+watching (and reporting a stall) when the page's loop hangs (R1.3). Every ``TICK_S``:
+
+* a probe is sent when ``FailureDetector.next_probe_delay`` has passed since the last one,
+  whether or not earlier probes answered (fixed cadence; see ``till.domain.heartbeat``);
+* the detector and the mode are told the time, so silence and the 30 s automatic return
+  are noticed without any answer coming;
+* the activity check looks at the last beat of the page's loop (``beat``).
+
+Every ``HOUSEKEEPING_S`` in emergency mode it counts the local open tickets (R1.6) and,
+while reintegrating, asks the uploader to push now and ends reintegration once the outbox
+is empty. Every ``REPORT_S`` (at once when there is news) it sends the server a
+``HeartbeatReport`` with the unsent log entries and caches the station settings it answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+import structlog
+
+from autonom.contracts import HeartbeatAck, HeartbeatReport
+from autonom.domain import Refusal
+from autonom.till.adapters.prober import HealthProber
+from autonom.till.adapters.server_link import ServerUnreachable
+from autonom.till.adapters.station import StationStore
+from autonom.till.domain import (
+    SERVER_LINK,
+    Activity,
+    ActivityWatch,
+    DetectorSettings,
+    FailureDetector,
+    Health,
+    Mode,
+    ProbeOutcome,
+    StationSettings,
+)
+from autonom.till.service_layer.modes import ModeKeeper
+from autonom.till.service_layer.uploader import UploadState
+
+log = structlog.get_logger(__name__)
+
+TICK_S = 0.02
+HOUSEKEEPING_S = 0.25
+REPORT_S = 2.0
+MAX_PROBES_IN_FLIGHT = 16
+REPORT_EVENTS = 200
+# R1.3: the page's loop beats every BEAT_S; no beat for STALL_AFTER_S is a stall.
+BEAT_S = 0.25
+STALL_AFTER_S = 3.0
+
+
+class Outbox(Protocol):
+    """What the heartbeat needs of the uploader."""
+
+    def unsent_count(self) -> int: ...
+
+    def state(self) -> UploadState: ...
+
+    def retry_now(self) -> None: ...
+
+
+class HeartbeatReceiver(Protocol):
+    """The server side of the report (``ServerLink``)."""
+
+    @property
+    def credential(self) -> str | None: ...
+
+    def heartbeat(self, report: HeartbeatReport) -> HeartbeatAck: ...
+
+
+class Heartbeat:
+    """See the module docstring. ``start`` and ``stop`` run and end the thread."""
+
+    def __init__(
+        self,
+        keeper: ModeKeeper,
+        station: StationStore,
+        outbox: Outbox,
+        server: HeartbeatReceiver,
+        *,
+        server_url: str,
+        settings: DetectorSettings = SERVER_LINK,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._keeper = keeper
+        self._station = station
+        self._outbox = outbox
+        self._server = server
+        self._server_url = server_url
+        self._settings = settings
+        self._monotonic = monotonic
+        self._detector = FailureDetector(settings, started_at=monotonic())
+        self._activity: ActivityWatch | None = None
+        self._last_beat: float | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._probes_in_flight = 0
+        self._first_verdict_given = False
+
+    # -- the page's loop --------------------------------------------------------------------
+
+    def beat(self) -> None:
+        """The page's application loop is alive (called every ``BEAT_S`` from it)."""
+        self._last_beat = self._monotonic()
+
+    async def beat_forever(self) -> None:
+        """Run on the page's loop: beat until cancelled."""
+        while True:
+            self.beat()
+            await asyncio.sleep(BEAT_S)
+
+    # -- the thread -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except Exception:  # never silently: the page shows no mode changes without it
+            log.exception("heartbeat stopped")
+
+    async def _main(self) -> None:
+        prober = HealthProber(
+            self._server_url, timeout_s=self._settings.probe_timeout_s, monotonic=self._monotonic
+        )
+        reporter = asyncio.create_task(self._report_forever())
+        probes: set[asyncio.Task[None]] = set()
+        last_probe = float("-inf")
+        last_housekeeping = float("-inf")
+        try:
+            while not self._stop.is_set():
+                now = self._monotonic()
+                due = now - last_probe >= self._detector.next_probe_delay
+                if due and self._probes_in_flight < MAX_PROBES_IN_FLIGHT:
+                    last_probe = now
+                    task = asyncio.create_task(self._probe(prober))
+                    probes.add(task)
+                    task.add_done_callback(probes.discard)
+                if self._detector.tick(now) is not None:
+                    self._verdict_changed(now)
+                self._keeper.tick(now)
+                self._check_activity(now)
+                if now - last_housekeeping >= HOUSEKEEPING_S:
+                    last_housekeeping = now
+                    self._housekeeping(now)
+                await asyncio.sleep(TICK_S)
+        finally:
+            reporter.cancel()
+            for task in probes:
+                task.cancel()
+            await asyncio.gather(reporter, *probes, return_exceptions=True)
+            await prober.close()
+
+    async def _probe(self, prober: HealthProber) -> None:
+        self._probes_in_flight += 1
+        try:
+            outcome: ProbeOutcome = await prober.probe()
+        finally:
+            self._probes_in_flight -= 1
+        changed = self._detector.observe(outcome)
+        if changed is not None or not self._first_verdict_given:
+            self._verdict_changed(outcome.at)
+
+    def _verdict_changed(self, now: float) -> None:
+        self._first_verdict_given = True
+        verdict = self._detector.verdict
+        self._keeper.link_verdict(verdict, now)
+        if verdict.health is Health.UP:
+            self._outbox.retry_now()  # the outbox need not wait out its backoff
+
+    def _check_activity(self, now: float) -> None:
+        beat = self._last_beat
+        if beat is None:
+            return  # no page loop yet (or none at all, as in a benchmark)
+        if self._activity is None:
+            self._activity = ActivityWatch(stall_after_s=STALL_AFTER_S, started_at=beat)
+        change: Activity | None = self._activity.beat(beat) if now - beat < STALL_AFTER_S else None
+        change = change or self._activity.tick(now)
+        if change is not None:
+            self._keeper.activity(change)
+
+    def _housekeeping(self, now: float) -> None:
+        if not self._keeper.sales_offline:
+            return
+        self._keeper.local_open_tickets(self._station.local_open_tickets(), now)
+        if self._keeper.state is Mode.REINTEGRATING:
+            self._outbox.retry_now()
+            if self._outbox.unsent_count() == 0 and self._outbox.state().last_error is None:
+                self._keeper.reintegrated(now)
+
+    # -- the report -------------------------------------------------------------------------
+
+    async def _report_forever(self) -> None:
+        last_report = float("-inf")
+        while True:
+            await asyncio.sleep(HOUSEKEEPING_S)
+            if self._server.credential is None or self._detector.verdict.health is Health.DOWN:
+                continue
+            events = self._station.unsent(REPORT_EVENTS)
+            if not events and self._monotonic() - last_report < REPORT_S:
+                continue
+            view = self._keeper.view()
+            report = HeartbeatReport(
+                mode=view.mode.value,
+                activity=view.activity.value,
+                unsent_operations=self._outbox.unsent_count(),
+                events=events,
+            )
+            try:
+                ack = await asyncio.to_thread(self._server.heartbeat, report)
+            except (ServerUnreachable, Refusal) as problem:
+                log.info("heartbeat report not delivered", problem=str(problem))
+                last_report = self._monotonic()
+                continue
+            last_report = self._monotonic()
+            self._station.mark_sent_through(ack.events_through)
+            settings = ack.station_settings
+            self._keeper.update_settings(
+                StationSettings(settings.emergency_allowed, float(settings.auto_return_s))
+            )
