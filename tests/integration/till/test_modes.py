@@ -124,7 +124,8 @@ def test_a_lost_link_offers_emergency_mode_and_refuses_closing_until_the_cashier
     assert status["icon"] == "outage"
     assert status["dialog"]["kind"] == "emergency_or_retry"
     assert status["dialog"]["choices"] == ["emergency", "retry"]
-    assert refused.status_code == 409 and refused.json()["code"] == "OUTAGE_UNDECIDED"
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "OUTAGE_UNDECIDED"
     assert receipt.endswith("-02")
     lines = store.server_lines_since(before)
     assert lines[: len(suspect) + 3] == [
@@ -139,7 +140,8 @@ def test_a_lost_link_offers_emergency_mode_and_refuses_closing_until_the_cashier
         "REINTEGRATION STARTED (NO LOCAL OPEN TICKETS)",
         "LIVE MODE (REINTEGRATED)",
     ]
-    assert after["unsent_operations"] == 0 and after["notice"] == "reintegrated"
+    assert after["unsent_operations"] == 0
+    assert after["notice"] == "reintegrated"
     with store.back_office() as back_office:
         on_server = back_office.get("/receipts", params={"till_number": TILL}).json()
     assert [r["number"] for r in on_server] == [receipt]
@@ -178,9 +180,9 @@ def test_the_server_back_before_the_cashier_decided_returns_to_live_after_30_s(
     store.cashier.wait_for_mode("outage_pending")
     store.proxy.pass_through()
     counting = wait_for(
-        lambda: (s := store.cashier.status())["dialog"]
-        and s["dialog"]["kind"] == "auto_return"
-        and s,
+        lambda: (
+            (s := store.cashier.status())["dialog"] and s["dialog"]["kind"] == "auto_return" and s
+        ),
         seconds=10,
         what="the countdown",
     )
@@ -215,7 +217,8 @@ def test_emergency_mode_not_allowed_shows_retry_only_and_sells_nothing_offline(
 
     assert status["dialog"]["kind"] == "emergency_not_allowed"
     assert status["dialog"]["choices"] == ["retry"]
-    assert refused.status_code == 409 and refused.json()["code"] == "EMERGENCY_NOT_ALLOWED"
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "EMERGENCY_NOT_ALLOWED"
     assert still["mode"] == "outage_pending"
     assert after["notice"] == "link_back"
     assert receipt.endswith("-01")
@@ -299,6 +302,7 @@ def test_the_server_lists_each_tills_mode_and_its_history(store: Store) -> None:
         history = back_office.get(f"/tills/{TILL}/mode-events", params={"limit": 100}).json()
 
     (till,) = [t for t in tills if t["till_number"] == TILL]
-    assert till["mode"] == "live" and till["activity"] == "alive"
+    assert till["mode"] == "live"
+    assert till["activity"] == "alive"
     assert [e["words"] for e in history][::-1] == [e["words"] for e in store.mode_log()]
     assert "EMERGENCY MODE STARTED" in [e["words"] for e in history]

@@ -70,37 +70,44 @@ def probe(url: str, timeout_s: float = 0.5) -> ProbeOutcome:
 
 def test_a_healthy_answer_is_ok(proxy: FaultProxy) -> None:
     outcome = probe(proxy.url)
-    assert isinstance(outcome, ProbeOk) and outcome.db_ok
+    assert isinstance(outcome, ProbeOk)
+    assert outcome.db_ok
 
 
 def test_a_refused_connection_is_hard_evidence_of_no_ping() -> None:
     outcome = probe(f"http://127.0.0.1:{free_port()}")
-    assert isinstance(outcome, ProbeRefused) and outcome.reason is Reason.NO_PING
+    assert isinstance(outcome, ProbeRefused)
+    assert outcome.reason is Reason.NO_PING
 
 
 def test_a_proxy_that_stops_listening_is_no_ping(proxy: FaultProxy) -> None:
     proxy.refuse()
     outcome = probe(proxy.url)
-    assert isinstance(outcome, ProbeRefused) and outcome.reason is Reason.NO_PING
+    assert isinstance(outcome, ProbeRefused)
+    assert outcome.reason is Reason.NO_PING
 
 
 def test_a_reset_after_connecting_is_hard_evidence_of_no_app(proxy: FaultProxy) -> None:
     proxy.reset()
     outcome = probe(proxy.url)
-    assert isinstance(outcome, ProbeRefused) and outcome.reason is Reason.NO_APP
+    assert isinstance(outcome, ProbeRefused)
+    assert outcome.reason is Reason.NO_APP
 
 
 def test_an_answer_cut_midway_is_no_app(proxy: FaultProxy) -> None:
     proxy.cut_response_after(20)
     outcome = probe(proxy.url)
-    assert isinstance(outcome, ProbeRefused) and outcome.reason is Reason.NO_APP
+    assert isinstance(outcome, ProbeRefused)
+    assert outcome.reason is Reason.NO_APP
 
 
 def test_silence_is_a_timeout_of_the_application_not_proof(proxy: FaultProxy) -> None:
     proxy.blackhole()
     outcome = probe(proxy.url, timeout_s=0.3)
-    assert isinstance(outcome, ProbeTimedOut) and outcome.reason is Reason.NO_APP
-    assert outcome.sent_at is not None and outcome.at - outcome.sent_at >= 0.3
+    assert isinstance(outcome, ProbeTimedOut)
+    assert outcome.reason is Reason.NO_APP
+    assert outcome.sent_at is not None
+    assert outcome.at - outcome.sent_at >= 0.3
 
 
 def test_an_answer_saying_the_database_is_down_is_no_db(
@@ -108,7 +115,8 @@ def test_an_answer_saying_the_database_is_down_is_no_db(
 ) -> None:
     HealthPeer.answer = (503, json.dumps({"status": "degraded", "database": "down"}).encode())
     outcome = probe(proxy.url)
-    assert isinstance(outcome, ProbeOk) and not outcome.db_ok
+    assert isinstance(outcome, ProbeOk)
+    assert not outcome.db_ok
 
 
 @pytest.mark.parametrize(
@@ -120,4 +128,5 @@ def test_an_answer_that_is_not_a_health_answer_is_no_app(
 ) -> None:
     HealthPeer.answer = answer
     outcome = probe(proxy.url)
-    assert isinstance(outcome, ProbeRefused) and outcome.reason is Reason.NO_APP
+    assert isinstance(outcome, ProbeRefused)
+    assert outcome.reason is Reason.NO_APP

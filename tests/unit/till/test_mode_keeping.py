@@ -130,7 +130,8 @@ def test_a_restart_in_emergency_mode_resumes_it_and_returns_live_without_local_t
     first.choose(Choice.EMERGENCY)
 
     again = keeper_of(till, station, clock)  # the till process started again
-    assert again.state is Mode.EMERGENCY and again.sales_offline
+    assert again.state is Mode.EMERGENCY
+    assert again.sales_offline
     again.link_verdict(UP, clock.now)
     assert again.state is Mode.REINTEGRATING
     again.reintegrated(clock.now)
@@ -155,7 +156,8 @@ def test_the_automatic_return_is_logged_with_the_settings_seconds(
     keeper.link_verdict(DOWN, clock.now)
     keeper.link_verdict(UP, clock.now)
     view = keeper.view()
-    assert view.dialog is not None and view.auto_return_in_s == pytest.approx(12)
+    assert view.dialog is not None
+    assert view.auto_return_in_s == pytest.approx(12)
 
     clock.now += 12
     keeper.tick(clock.now)
@@ -173,9 +175,7 @@ def test_station_settings_are_cached_in_the_database(
     assert keeper_of(till, station, clock).view().settings == forbidden
 
 
-def test_activity_changes_are_logged_once_each(
-    till: TillUnderTest, station: StationStore
-) -> None:
+def test_activity_changes_are_logged_once_each(till: TillUnderTest, station: StationStore) -> None:
     keeper = keeper_of(till, station, Monotonic())
     keeper.activity(Activity.ALIVE)  # already alive: nothing to log
     keeper.activity(Activity.STALLED)
