@@ -55,8 +55,12 @@ def till(
         str, typer.Option(help="file:PATH, tcp:HOST:PORT or none")
     ] = "file:receipts.escpos",
     enrolment_code: Annotated[str | None, typer.Option(envvar="AUTONOM_ENROLMENT_CODE")] = None,
+    operator: Annotated[
+        str | None,
+        typer.Option(help="The fiscal operator's base URL; its link is watched when given"),
+    ] = None,
 ) -> None:
-    """Run one till: the cashier page, the local store and the uploader."""
+    """Run one till: the cashier page, the local store, the heartbeat and the uploader."""
     from autonom.till.entrypoints.run import serve
 
     serve(
@@ -67,6 +71,7 @@ def till(
         port=port,
         printer=printer,
         enrolment_code=enrolment_code,
+        operator_url=operator,
     )
 
 

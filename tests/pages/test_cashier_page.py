@@ -3,29 +3,16 @@ logs in with a PIN, books two items on a table, pays cash and sees the receipt."
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from tests.support.processes import ADMIN_TOKEN, Part, start_seeded_server, till_part
 
 pytestmark = [pytest.mark.pages, pytest.mark.e2e]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture
@@ -39,23 +26,8 @@ def store(tmp_path: Path) -> Iterator[tuple[Part, Part]]:
         server.stop()
 
 
-@pytest.fixture
-def page() -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        context = browser.new_context(viewport={"width": 1024, "height": 768})
-        external: list[str] = []
-        context.on(
-            "request",
-            lambda r: None if r.url.startswith("http://127.0.0.1") else external.append(r.url),
-        )
-        yield context.new_page()
-        browser.close()
-        assert external == [], f"the page loaded files from outside the till: {external}"
-
-
 def test_cashier_books_two_items_on_a_table_pays_cash_and_sees_the_receipt(
-    store: tuple[Part, Part], page: Page
+    store: tuple[Part, Part], page: Page, artifacts: Path
 ) -> None:
     server, till = store
     page.goto(till.url)
@@ -81,8 +53,7 @@ def test_cashier_books_two_items_on_a_table_pays_cash_and_sees_the_receipt(
     expect(receipt_view).to_contain_text("Croissant")
     number = page.get_by_test_id("receipt-number").inner_text().strip()
     assert number == "10000001-01"
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "cashier-receipt.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "cashier-receipt.png"), full_page=True)
 
     # The receipt reached the server exactly once (the uploader pushes at once in live mode).
     def server_receipts() -> list[dict[str, object]]:

@@ -53,6 +53,7 @@ class TillSettings:
     store_header: StoreHeader = field(default=DEFAULT_HEADER)
     snapshot_interval: float = REFRESH_INTERVAL
     server_link: DetectorSettings = SERVER_LINK
+    operator_url: str | None = None  # the fiscal operator's base URL, watched when given
 
     def printer_spec(self) -> str:
         """The printer spec with a relative ``file:`` path placed inside the data dir."""
@@ -142,6 +143,7 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         link,
         server_url=settings.server_url,
         settings=settings.server_link,
+        operator_url=settings.operator_url,
     )
     return Till(
         settings=settings,

@@ -178,3 +178,34 @@ def seed_master_data(client: TestClient) -> None:
 
 def event_of(operation: dict[str, Any]) -> Event:
     return EVENT_ADAPTER.validate_python(operation["event"])
+
+
+def mode_event(
+    seq: int,
+    words: str = "OFFLINE NO PING",
+    *,
+    state: str = "outage_pending",
+    link: str = "server",
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    """One line of a till's mode log as the heartbeat carries it (ModeEventIn)."""
+    when = at or datetime(2026, 11, 20, 9, 0, tzinfo=UTC) + timedelta(seconds=seq)
+    return {"seq": seq, "at": when.isoformat(), "link": link, "words": words, "state": state}
+
+
+def heartbeat(
+    client: TestClient,
+    till: TillLog,
+    *events: dict[str, Any],
+    mode: str = "live",
+    activity: str = "alive",
+    unsent_operations: int = 0,
+) -> Any:
+    """Send a heartbeat report of ``till`` (HeartbeatReport) with its credential."""
+    report = {
+        "mode": mode,
+        "activity": activity,
+        "unsent_operations": unsent_operations,
+        "events": list(events),
+    }
+    return client.post(f"/api/v1/tills/{till.number}/heartbeat", json=report, headers=till.auth)

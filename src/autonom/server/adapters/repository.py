@@ -12,22 +12,38 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, select, update
+from sqlalchemy import ColumnElement, Connection, Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from autonom.contracts import EVENT_ADAPTER, BookingPublic, Operation, TicketPublic
+from autonom.contracts import (
+    EVENT_ADAPTER,
+    BookingPublic,
+    ModeEventIn,
+    ModeEventPublic,
+    Operation,
+    StationSettingsPublic,
+    TicketPublic,
+)
 from autonom.domain import Event, Item, Operator, Role, TaxRate, Ticket, TicketClosed
 from autonom.server.adapters import tables as t
 
 
 @dataclass(frozen=True)
 class TillRecord:
+    """A registered till: its log position, its last heartbeat report (``None``s before the
+    first one) and its station settings (the defaults when none were set)."""
+
     till_number: int
     name: str
     registered_at: datetime
     applied_through: int
     last_push_at: datetime | None
+    mode: str | None
+    activity: str | None
+    unsent_operations: int | None
+    reported_at: datetime | None
+    station_settings: StationSettingsPublic
 
 
 @dataclass(frozen=True)
@@ -126,20 +142,38 @@ class TillRepository(Repository):
         ).scalar()
         return None if number is None else int(number)
 
-    def list(self) -> list[TillRecord]:
-        p = t.till_positions
-        rows = self.connection.execute(
+    def list(self, *, number: int | None = None) -> list[TillRecord]:
+        """Every registered till (or only ``number``) with its position, last report and
+        station settings."""
+        p, st, ss = t.till_positions, t.till_status, t.station_settings
+
+        def of_till(table: Table) -> ColumnElement[bool]:
+            return (table.c.store_id == t.tills.c.store_id) & (
+                table.c.till_number == t.tills.c.number
+            )
+
+        query = (
             select(
                 t.tills.c.number,
                 t.tills.c.name,
                 t.tills.c.registered_at,
                 p.c.applied_through,
                 p.c.last_push_at,
+                st.c.mode,
+                st.c.activity,
+                st.c.unsent_operations,
+                st.c.reported_at,
+                ss.c.emergency_allowed,
+                ss.c.auto_return_s,
             )
-            .join(p, (p.c.store_id == t.tills.c.store_id) & (p.c.till_number == t.tills.c.number))
+            .join(p, of_till(p))
+            .outerjoin(st, of_till(st))
+            .outerjoin(ss, of_till(ss))
             .where(t.tills.c.store_id == self.store_id)
             .order_by(t.tills.c.number)
         )
+        if number is not None:
+            query = query.where(t.tills.c.number == number)
         return [
             TillRecord(
                 till_number=r.number,
@@ -147,8 +181,13 @@ class TillRepository(Repository):
                 registered_at=r.registered_at,
                 applied_through=r.applied_through,
                 last_push_at=r.last_push_at,
+                mode=r.mode,
+                activity=r.activity,
+                unsent_operations=r.unsent_operations,
+                reported_at=r.reported_at,
+                station_settings=_station_settings(r),
             )
-            for r in rows
+            for r in self.connection.execute(query)
         ]
 
     def position(self, number: int, *, lock: bool = False) -> int:
@@ -364,6 +403,124 @@ class FlagRepository(Repository):
         ]
 
 
+def _station_settings(row: Any) -> StationSettingsPublic:
+    """The settings of a (possibly outer-joined) row; no row means the defaults."""
+    if row.emergency_allowed is None:
+        return StationSettingsPublic()
+    return StationSettingsPublic(
+        emergency_allowed=row.emergency_allowed, auto_return_s=row.auto_return_s
+    )
+
+
+class StationSettingsRepository(Repository):
+    def get(self, till_number: int) -> StationSettingsPublic:
+        """The till's settings; the defaults when none were set."""
+        ss = t.station_settings
+        row = self.connection.execute(
+            select(ss.c.emergency_allowed, ss.c.auto_return_s).where(
+                ss.c.store_id == self.store_id, ss.c.till_number == till_number
+            )
+        ).first()
+        return StationSettingsPublic() if row is None else _station_settings(row)
+
+    def put(self, till_number: int, settings: StationSettingsPublic, *, at: datetime) -> None:
+        _upsert(
+            self.connection,
+            t.station_settings,
+            {
+                "store_id": self.store_id,
+                "till_number": till_number,
+                "emergency_allowed": settings.emergency_allowed,
+                "auto_return_s": settings.auto_return_s,
+                "updated_at": at,
+            },
+        )
+
+
+class TillStatusRepository(Repository):
+    def record(
+        self, till_number: int, *, mode: str, activity: str, unsent_operations: int, at: datetime
+    ) -> int:
+        """Keep the till's latest report and return the highest event seq held for it.
+
+        The till's status row stays locked to commit: a second process receiving the same
+        report waits here, then reads what the first one stored (PostgreSQL: the upsert's
+        row lock and FOR UPDATE; SQLite: BEGIN IMMEDIATE).
+        """
+        st = t.till_status
+        report = {
+            "mode": mode,
+            "activity": activity,
+            "unsent_operations": unsent_operations,
+            "reported_at": at,
+        }
+        statement = _insert(self.connection, st).values(
+            store_id=self.store_id, till_number=till_number, events_through=0, **report
+        )
+        self.connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=[st.c.store_id, st.c.till_number], set_=report
+            )
+        )
+        held = self.connection.execute(
+            select(st.c.events_through)
+            .where(st.c.store_id == self.store_id, st.c.till_number == till_number)
+            .with_for_update()
+        ).scalar_one()
+        return int(held)
+
+    def set_events_through(self, till_number: int, events_through: int) -> None:
+        st = t.till_status
+        self.connection.execute(
+            update(st)
+            .where(st.c.store_id == self.store_id, st.c.till_number == till_number)
+            .values(events_through=events_through)
+        )
+
+
+class ModeEventRepository(Repository):
+    def add(self, till_number: int, events: Sequence[ModeEventIn], *, at: datetime) -> None:
+        """Store ``events`` of the till, received at ``at``."""
+        self.connection.execute(
+            t.mode_events.insert(),
+            [
+                {
+                    "store_id": self.store_id,
+                    "till_number": till_number,
+                    "seq": event.seq,
+                    "at": event.at,
+                    "link": event.link,
+                    "words": event.words,
+                    "state": event.state,
+                    "received_at": at,
+                }
+                for event in events
+            ],
+        )
+
+    def list(self, till_number: int, *, limit: int) -> list[ModeEventPublic]:
+        """The till's latest ``limit`` events, newest first."""
+        me = t.mode_events
+        rows = self.connection.execute(
+            select(me)
+            .where(me.c.store_id == self.store_id, me.c.till_number == till_number)
+            .order_by(me.c.seq.desc())
+            .limit(limit)
+        )
+        return [
+            ModeEventPublic(
+                till_number=r.till_number,
+                seq=r.seq,
+                at=r.at,
+                link=r.link,
+                words=r.words,
+                state=r.state,
+                received_at=r.received_at,
+            )
+            for r in rows
+        ]
+
+
 class MasterDataRepository(Repository):
     def version(self) -> int:
         s = t.stores
@@ -447,10 +604,13 @@ __all__ = [
     "FlagRecord",
     "FlagRepository",
     "MasterDataRepository",
+    "ModeEventRepository",
     "OperationRepository",
     "ReceiptRecord",
     "ReceiptRepository",
+    "StationSettingsRepository",
     "TicketRepository",
     "TillRecord",
     "TillRepository",
+    "TillStatusRepository",
 ]

@@ -218,3 +218,45 @@ flags = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Index("ix_flags_store", "store_id", "id"),
 )
+
+# The heartbeat (R1.1-R1.6): what each till reports, the changes it logged, and its station
+# settings. A till without a ``station_settings`` row has the defaults of
+# ``StationSettingsPublic``; a row may exist before its till registers.
+station_settings = Table(
+    "station_settings",
+    metadata,
+    Column("store_id", Integer, primary_key=True, autoincrement=False),
+    Column("till_number", Integer, primary_key=True, autoincrement=False),
+    Column("emergency_allowed", Boolean, nullable=False),
+    Column("auto_return_s", Integer, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+till_status = Table(
+    "till_status",
+    metadata,
+    # The last report of each till; its row is locked while a report is received.
+    Column("store_id", Integer, primary_key=True, autoincrement=False),
+    Column("till_number", Integer, primary_key=True, autoincrement=False),
+    Column("mode", String(30), nullable=False),
+    Column("activity", String(10), nullable=False),
+    Column("unsent_operations", Integer, nullable=False),
+    Column("events_through", BigInteger, nullable=False),
+    Column("reported_at", UtcDateTime, nullable=False),
+)
+
+mode_events = Table(
+    "mode_events",
+    metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("store_id", Integer, nullable=False),
+    Column("till_number", Integer, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("at", UtcDateTime, nullable=False),  # the till's wall time of the change
+    Column("link", String(20), nullable=False),
+    Column("words", String(200), nullable=False),
+    Column("state", String(30), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    # Also the index of "the till's events by seq": no second index on the same columns.
+    UniqueConstraint("store_id", "till_number", "seq"),
+)

@@ -14,10 +14,13 @@ from autonom.server.adapters.database import write_connection
 from autonom.server.adapters.repository import (
     FlagRepository,
     MasterDataRepository,
+    ModeEventRepository,
     OperationRepository,
     ReceiptRepository,
+    StationSettingsRepository,
     TicketRepository,
     TillRepository,
+    TillStatusRepository,
 )
 
 
@@ -30,6 +33,9 @@ class SqlUnitOfWork:
     receipts: ReceiptRepository
     flags: FlagRepository
     master_data: MasterDataRepository
+    station_settings: StationSettingsRepository
+    till_status: TillStatusRepository
+    mode_events: ModeEventRepository
 
     def __init__(self, engine: Engine, store_id: int, *, write: bool = True) -> None:
         self.engine = engine
@@ -48,6 +54,9 @@ class SqlUnitOfWork:
         self.receipts = ReceiptRepository(connection, self.store_id)
         self.flags = FlagRepository(connection, self.store_id)
         self.master_data = MasterDataRepository(connection, self.store_id)
+        self.station_settings = StationSettingsRepository(connection, self.store_id)
+        self.till_status = TillStatusRepository(connection, self.store_id)
+        self.mode_events = ModeEventRepository(connection, self.store_id)
         return self
 
     def commit(self) -> None:

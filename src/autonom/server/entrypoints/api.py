@@ -1,5 +1,6 @@
 """The server's web application: ``create_app(settings)`` opens and migrates the database
-and mounts every route under ``/api/v1`` (OpenAPI at ``/docs`` and ``/openapi.json``)."""
+and mounts every route under ``/api/v1`` (OpenAPI at ``/docs`` and ``/openapi.json``) and
+the back-office page under ``/back-office``."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from fastapi import FastAPI
 
 import autonom
 from autonom.server.adapters import prepare_database
-from autonom.server.entrypoints import back_office_routes, till_routes
+from autonom.server.entrypoints import back_office_page, back_office_routes, till_routes
 from autonom.server.entrypoints.deps import ServerContext
 from autonom.server.entrypoints.errors import install_error_handlers
 from autonom.server.settings import ServerSettings
@@ -43,7 +44,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.context = ServerContext(settings=settings, engine=engine, admin_token=admin_token)
-    install_error_handlers(app)
+    install_error_handlers(app, page_errors=back_office_page.page_error)
     app.include_router(till_routes.router, prefix=API_PREFIX)
     app.include_router(back_office_routes.router, prefix=API_PREFIX)
+    app.include_router(back_office_page.router)
     return app

@@ -1,14 +1,23 @@
-"""The back office (admin token): tills, master data, receipts and flags. Every change of
-master data bumps its version, so tills know to refresh their snapshot."""
+"""The back office (admin token): tills with their last heartbeat, station settings and
+mode events, master data, receipts and flags. Every change of master data bumps its
+version, so tills know to refresh their snapshot."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from autonom.contracts import ItemIn, ItemPublic, OperatorIn, TaxRatePublic, TillRegistered
+from autonom.contracts import (
+    ItemIn,
+    ItemPublic,
+    ModeEventPublic,
+    OperatorIn,
+    StationSettingsPublic,
+    TaxRatePublic,
+    TillRegistered,
+)
 from autonom.server import service_layer as handlers
 from autonom.server.entrypoints.deps import AdminDep, ReadUnitOfWorkDep, UnitOfWorkDep
 from autonom.server.entrypoints.schemas import (
@@ -29,8 +38,31 @@ OperatorNumber = Annotated[int, Path(ge=1, le=9999)]
 
 @router.get("/tills", response_model=list[TillPublic])
 def list_tills(_admin: AdminDep, uow: ReadUnitOfWorkDep) -> list[TillPublic]:
-    """Registered tills with the highest sequence applied and their last push."""
-    return [TillPublic.model_validate(t) for t in handlers.list_tills(uow=uow)]
+    """Registered tills: highest sequence applied, last push, last heartbeat report (mode,
+    activity, unsent operations) and station settings."""
+    return [TillPublic.model_validate(t) for t in handlers.till_overview(uow=uow)]
+
+
+@router.put("/tills/{number}/station-settings", response_model=StationSettingsPublic)
+def put_station_settings(
+    number: int, settings: StationSettingsPublic, _admin: AdminDep, uow: UnitOfWorkDep
+) -> StationSettingsPublic:
+    """Set a till's station settings (R1.4, R1.5), also before it registers; the till gets
+    them with the answer to its next heartbeat."""
+    return handlers.put_station_settings(
+        uow=uow, number=number, settings=settings, now=datetime.now(UTC)
+    )
+
+
+@router.get("/tills/{number}/mode-events", response_model=list[ModeEventPublic])
+def list_mode_events(
+    number: int,
+    _admin: AdminDep,
+    uow: ReadUnitOfWorkDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[ModeEventPublic]:
+    """The mode changes the till logged (R1.1), newest first."""
+    return handlers.mode_events(uow=uow, number=number, limit=limit)
 
 
 @router.post("/tills/{number}/credential", response_model=TillRegistered)

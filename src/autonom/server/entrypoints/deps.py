@@ -1,20 +1,20 @@
 """Dependencies as ``Annotated`` aliases, so routes stay short: the server's context, a
-unit of work, and who is calling (a till, the back office, or either)."""
+unit of work, and who is calling (a till, the back office, or either; the back-office
+page proves itself with the admin token in a cookie)."""
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Cookie, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
 from autonom.domain import Refusal
 from autonom.server.adapters import SqlUnitOfWork
 from autonom.server.entrypoints.errors import ADMIN_REQUIRED
-from autonom.server.service_layer import authenticate_till, check_same_till
+from autonom.server.service_layer import authenticate_till, check_same_till, secrets_match
 from autonom.server.settings import ServerSettings
 
 
@@ -61,10 +61,13 @@ _bearer = HTTPBearer(auto_error=False, description="A till's credential or the a
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
+# The back-office page's cookie: the admin token itself, httponly and samesite=strict.
+ADMIN_COOKIE = "autonom_admin"
+AdminCookieDep = Annotated[str | None, Cookie(alias=ADMIN_COOKIE)]
+
+
 def _is_admin_token(context: ServerContext, bearer: HTTPAuthorizationCredentials | None) -> bool:
-    return bearer is not None and hmac.compare_digest(
-        bearer.credentials.encode(), context.admin_token.encode()
-    )
+    return secrets_match(bearer.credentials if bearer else None, context.admin_token)
 
 
 def get_admin(context: ContextDep, bearer: BearerDep) -> Caller:
@@ -74,6 +77,13 @@ def get_admin(context: ContextDep, bearer: BearerDep) -> Caller:
             "This needs the back office's token (Authorization: Bearer <admin token>).",
             status=401,
         )
+    return Caller(till_number=None)
+
+
+def get_page_admin(context: ContextDep, token: AdminCookieDep = None) -> Caller:
+    """The back office at its page; without a valid cookie the page answers with its login."""
+    if not secrets_match(token, context.admin_token):
+        raise Refusal(ADMIN_REQUIRED, "Log in to the back office with the admin token.", status=401)
     return Caller(till_number=None)
 
 
@@ -93,5 +103,6 @@ def get_till(number: int, bearer: BearerDep, uow: ReadUnitOfWorkDep) -> int:
 
 
 AdminDep = Annotated[Caller, Depends(get_admin)]
+AdminPageDep = Annotated[Caller, Depends(get_page_admin)]
 CallerDep = Annotated[Caller, Depends(get_caller)]
 TillDep = Annotated[int, Depends(get_till)]

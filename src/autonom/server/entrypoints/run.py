@@ -43,7 +43,10 @@ def serve(
         port=port,
     )
     app = create_app(settings)
-    console.print(f"Autonom server for store {store_id} on http://{host}:{port} (API at /docs)")
+    console.print(
+        f"Autonom server for store {store_id} on http://{host}:{port} "
+        "(API at /docs, back office at /back-office)"
+    )
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 

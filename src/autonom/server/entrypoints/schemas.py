@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from autonom.contracts import StationSettingsPublic
 from autonom.domain import Role
 
 
@@ -19,6 +20,9 @@ class Health(BaseModel):
 
 
 class TillPublic(BaseModel):
+    """A registered till with its log position and, from its last heartbeat report, its
+    mode and activity (``None`` before the first report)."""
+
     model_config = ConfigDict(from_attributes=True)
 
     till_number: int
@@ -26,6 +30,11 @@ class TillPublic(BaseModel):
     registered_at: datetime
     applied_through: int
     last_push_at: datetime | None
+    mode: str | None = Field(description="the mode of its server link when it last reported")
+    activity: str | None = Field(description="alive or stalled (R1.3), as last reported")
+    reported_at: datetime | None = Field(description="when the server got its last report")
+    unsent_operations: int | None = Field(description="operations not yet pushed, as reported")
+    station_settings: StationSettingsPublic
 
 
 class TaxRateIn(BaseModel):

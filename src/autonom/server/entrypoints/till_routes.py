@@ -1,5 +1,6 @@
-"""What tills call: health, registration, the push, the position, master data and shared
-tickets. Routes translate HTTP to a handler call and back; rules live below them."""
+"""What tills call: health, registration, the push, the position, the heartbeat and station
+settings, master data and shared tickets. Routes translate HTTP to a handler call and
+back; rules live below them."""
 
 from __future__ import annotations
 
@@ -14,9 +15,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from autonom.contracts import (
     ErrorBody,
+    HeartbeatAck,
+    HeartbeatReport,
     MasterData,
     PushBatch,
     PushResult,
+    StationSettingsPublic,
     TicketPublic,
     TillPosition,
     TillRegistered,
@@ -99,6 +103,32 @@ def push_operations(number: int, batch: PushBatch, till: TillDep, uow: UnitOfWor
 def till_position(number: int, till: TillDep, uow: ReadUnitOfWorkDep) -> TillPosition:
     """Where the till's next push starts: the highest sequence the server holds."""
     return handlers.till_position(uow=uow, number=till)
+
+
+@router.post("/tills/{number}/heartbeat", response_model=HeartbeatAck, tags=["heartbeat"])
+def heartbeat(
+    number: int, report: HeartbeatReport, till: TillDep, uow: UnitOfWorkDep
+) -> HeartbeatAck:
+    """Keep the till's mode, activity and new mode events (each once); answer the highest
+    event seq held and the till's station settings (R1.1-R1.6)."""
+    ack = handlers.receive_heartbeat(uow=uow, number=till, report=report, now=datetime.now(UTC))
+    if report.events:
+        log.info(
+            "mode events",
+            till=till,
+            mode=report.mode,
+            activity=report.activity,
+            events_through=ack.events_through,
+        )
+    return ack
+
+
+@router.get(
+    "/tills/{number}/station-settings", response_model=StationSettingsPublic, tags=["heartbeat"]
+)
+def station_settings(number: int, till: TillDep, uow: ReadUnitOfWorkDep) -> StationSettingsPublic:
+    """The till's station settings (R1.4, R1.5); the defaults until the back office sets them."""
+    return handlers.station_settings(uow=uow, number=till)
 
 
 @router.get("/master-data", response_model=MasterData, tags=["master data"])

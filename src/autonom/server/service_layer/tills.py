@@ -11,7 +11,7 @@ from autonom.contracts import TillPosition, TillRegistered, TillRegistration
 from autonom.domain import Refusal
 from autonom.domain import errors as codes
 from autonom.domain.numbering import check_till_number
-from autonom.server.adapters import SqlUnitOfWork, TillRecord
+from autonom.server.adapters import SqlUnitOfWork
 
 
 def credential_hash(credential: str) -> str:
@@ -100,9 +100,3 @@ def till_position(*, uow: SqlUnitOfWork, number: int) -> TillPosition:
     """The highest sequence of the till's log that the server holds."""
     with uow:
         return TillPosition(till_number=number, applied_through=uow.tills.position(number))
-
-
-def list_tills(*, uow: SqlUnitOfWork) -> list[TillRecord]:
-    """Every registered till with its position and last push."""
-    with uow:
-        return uow.tills.list()

@@ -19,6 +19,7 @@ the answer says the database is down   ``ProbeOk(db_ok=False)`` (hard, NO_DB)
 
 from __future__ import annotations
 
+import errno
 import time
 from collections.abc import Callable
 
@@ -53,8 +54,10 @@ class HealthProber:
             response = await self._client.get(self.url)
         except httpx.ConnectTimeout:
             return ProbeTimedOut(self._monotonic(), Reason.NO_PING, sent_at)
-        except httpx.ConnectError:
-            return ProbeRefused(self._monotonic(), Reason.NO_PING)
+        except httpx.ConnectError as error:
+            # A reset that lands while the connect is being finished is still a reset.
+            reason = Reason.NO_APP if _was_reset(error) else Reason.NO_PING
+            return ProbeRefused(self._monotonic(), reason)
         except httpx.TimeoutException:
             return ProbeTimedOut(self._monotonic(), Reason.NO_APP, sent_at)
         except httpx.HTTPError:  # reset, closed midway, garbled
@@ -69,6 +72,19 @@ class HealthProber:
 
     async def close(self) -> None:
         await self._client.aclose()
+
+
+_RESET_ERRNOS = frozenset({errno.ECONNRESET, errno.ENOTCONN, errno.EPIPE, errno.ECONNABORTED})
+
+
+def _was_reset(error: BaseException) -> bool:
+    """True when the cause of ``error`` is a reset connection, not a refused one."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno in _RESET_ERRNOS:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _database_state(response: httpx.Response) -> str | None:

@@ -1,6 +1,7 @@
 """The till's own domain: the heartbeat's judgement of a link, the activity check and the
 mode of emergency mode. Standard library only; time is handed in as monotonic seconds."""
 
+from autonom.domain.mode_log import format_log_line
 from autonom.till.domain.heartbeat import (
     FISCAL_OPERATOR_LINK,
     SERVER_LINK,
@@ -19,7 +20,6 @@ from autonom.till.domain.heartbeat import (
     Reason,
     Verdict,
     activity_words,
-    format_log_line,
     log_file_name,
     verdict_words,
 )

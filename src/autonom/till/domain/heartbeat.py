@@ -41,6 +41,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from autonom.domain.mode_log import format_log_line
+
 
 class Health(StrEnum):
     UP = "up"
@@ -287,11 +289,6 @@ class LogEntry:
     @property
     def line(self) -> str:
         return format_log_line(self.at, self.words)
-
-
-def format_log_line(wall_time: datetime, words: str) -> str:
-    """One log line as in seed 000: ``12.08.2019 / 16:21:47: OFFLINE NO PING``."""
-    return f"{wall_time:%d.%m.%Y / %H:%M:%S}: {words}"
 
 
 def verdict_words(verdict: Verdict) -> str:

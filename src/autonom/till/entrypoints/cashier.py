@@ -13,7 +13,7 @@ from autonom.domain import PaymentMethod, Receipt, Refusal, Tender, Ticket, Tick
 from autonom.domain.errors import NO_MASTER_DATA
 from autonom.domain.money import parse_amount
 from autonom.till.bootstrap import Till
-from autonom.till.domain import Choice, Mode
+from autonom.till.domain import Choice, Health, Mode
 from autonom.till.entrypoints.schemas import DialogPublic, StatusIcon, TillStatus
 from autonom.till.service_layer import handlers
 from autonom.till.service_layer.commands import (
@@ -199,6 +199,7 @@ def status(till: Till) -> TillStatus:
         mode=view.mode,
         icon=_icon(view, unsent),
         server_link=view.server_link,
+        operator_link=view.operator_link,
         activity=view.activity,
         emergency_allowed=view.settings.emergency_allowed,
         auto_return_s=view.settings.auto_return_s,
@@ -221,6 +222,8 @@ def _icon(view: ModeView, unsent: int) -> StatusIcon:
         return "emergency"
     if view.mode is Mode.OUTAGE_PENDING:
         return "outage"
+    if view.operator_link is Health.DOWN:
+        return "operator_unreachable"
     return "unsent" if unsent else "synced"
 
 

@@ -24,6 +24,7 @@ def serve(
     port: int,
     printer: str,
     enrolment_code: str | None,
+    operator_url: str | None = None,
 ) -> None:
     """Open the till's store, start its uploader and snapshot threads, and serve the cashier
     page until Ctrl-C. The page answers at once, also before the server is reachable."""
@@ -36,6 +37,7 @@ def serve(
         port=port,
         printer=printer,
         enrolment_code=enrolment_code,
+        operator_url=operator_url,
     )
     try:
         till = bootstrap(settings)

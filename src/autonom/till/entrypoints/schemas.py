@@ -141,9 +141,10 @@ class MasterDataRefreshed(BaseModel):
     version: int
 
 
-StatusIcon = Literal["synced", "unsent", "outage", "emergency"]
+StatusIcon = Literal["synced", "unsent", "outage", "emergency", "operator_unreachable"]
 """The status icon (R2.7): live and in sync, live with unsent documents, the server lost
-and the cashier's decision awaited, emergency mode (until the local documents are merged)."""
+and the cashier's decision awaited, emergency mode (until the local documents are merged),
+the fiscal operator unreachable (live otherwise)."""
 
 
 class DialogPublic(BaseModel):
@@ -166,6 +167,7 @@ class TillStatus(BaseModel):
     mode: Mode
     icon: StatusIcon
     server_link: Health | None = Field(description="the heartbeat's verdict; none before a probe")
+    operator_link: Health | None = Field(description="the fiscal operator link; none if unwatched")
     activity: Activity
     emergency_allowed: bool
     auto_return_s: float

@@ -1,5 +1,7 @@
-"""The heartbeat thread: watches the server link and the till's own application loop, drives
-the mode, and reports to the server (R1.1-R1.6).
+"""The heartbeat thread: watches the server link, the fiscal operator link (when the till
+is given one) and the till's own application loop, drives the mode, and reports to the
+server (R1.1-R1.6). Each link is a ``LinkWatch`` with its own thresholds (``SERVER_LINK``,
+``FISCAL_OPERATOR_LINK``); either can fail without the other.
 
 One thread runs an asyncio loop of its own, apart from the web server's, so that it keeps
 watching (and reporting a stall) when the page's loop hangs (R1.3). Every ``TICK_S``:
@@ -32,6 +34,7 @@ from autonom.till.adapters.prober import HealthProber
 from autonom.till.adapters.server_link import ServerUnreachable
 from autonom.till.adapters.station import StationStore
 from autonom.till.domain import (
+    FISCAL_OPERATOR_LINK,
     SERVER_LINK,
     Activity,
     ActivityWatch,
@@ -41,6 +44,7 @@ from autonom.till.domain import (
     Mode,
     ProbeOutcome,
     StationSettings,
+    Verdict,
 )
 from autonom.till.service_layer.modes import ModeKeeper
 from autonom.till.service_layer.uploader import UploadState
@@ -76,6 +80,53 @@ class HeartbeatReceiver(Protocol):
     def heartbeat(self, report: HeartbeatReport) -> HeartbeatAck: ...
 
 
+class LinkWatch:
+    """One watched link: its detector, its probes, and whom to tell about a new verdict.
+
+    The first outcome is told even when it changes nothing (UP stays UP): a till restarted in
+    emergency mode needs to hear that the link is up to find its way back (R1.6).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        settings: DetectorSettings,
+        tell: Callable[[Verdict, float], None],
+        *,
+        monotonic: Callable[[], float],
+    ) -> None:
+        self.url = url
+        self.settings = settings
+        self.detector = FailureDetector(settings, started_at=monotonic())
+        self._tell = tell
+        self._monotonic = monotonic
+        self._last_probe = float("-inf")
+        self._probes: set[asyncio.Task[None]] = set()
+        self._told = False
+
+    def step(self, now: float, prober: HealthProber) -> None:
+        """Send a probe if one is due; let the detector see the time."""
+        due = now - self._last_probe >= self.detector.next_probe_delay
+        if due and len(self._probes) < MAX_PROBES_IN_FLIGHT:
+            self._last_probe = now
+            task = asyncio.create_task(self._probe(prober))
+            self._probes.add(task)
+            task.add_done_callback(self._probes.discard)
+        if self.detector.tick(now) is not None:
+            self._tell(self.detector.verdict, now)
+
+    async def _probe(self, prober: HealthProber) -> None:
+        outcome: ProbeOutcome = await prober.probe()
+        if self.detector.observe(outcome) is not None or not self._told:
+            self._told = True
+            self._tell(self.detector.verdict, outcome.at)
+
+    async def cancel(self) -> None:
+        for task in self._probes:
+            task.cancel()
+        await asyncio.gather(*self._probes, return_exceptions=True)
+
+
 class Heartbeat:
     """See the module docstring. ``start`` and ``stop`` run and end the thread."""
 
@@ -88,22 +139,28 @@ class Heartbeat:
         *,
         server_url: str,
         settings: DetectorSettings = SERVER_LINK,
+        operator_url: str | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._keeper = keeper
         self._station = station
         self._outbox = outbox
         self._server = server
-        self._server_url = server_url
-        self._settings = settings
         self._monotonic = monotonic
-        self._detector = FailureDetector(settings, started_at=monotonic())
+        self._server_link = LinkWatch(
+            server_url, settings, self._server_verdict, monotonic=monotonic
+        )
+        self._watches = [self._server_link]
+        if operator_url is not None:
+            self._watches.append(
+                LinkWatch(
+                    operator_url, FISCAL_OPERATOR_LINK, keeper.operator_verdict, monotonic=monotonic
+                )
+            )
         self._activity: ActivityWatch | None = None
         self._last_beat: float | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._probes_in_flight = 0
-        self._first_verdict_given = False
 
     # -- the page's loop --------------------------------------------------------------------
 
@@ -135,24 +192,17 @@ class Heartbeat:
             log.exception("heartbeat stopped")
 
     async def _main(self) -> None:
-        prober = HealthProber(
-            self._server_url, timeout_s=self._settings.probe_timeout_s, monotonic=self._monotonic
-        )
+        probers = [
+            HealthProber(w.url, timeout_s=w.settings.probe_timeout_s, monotonic=self._monotonic)
+            for w in self._watches
+        ]
         reporter = asyncio.create_task(self._report_forever())
-        probes: set[asyncio.Task[None]] = set()
-        last_probe = float("-inf")
         last_housekeeping = float("-inf")
         try:
             while not self._stop.is_set():
                 now = self._monotonic()
-                due = now - last_probe >= self._detector.next_probe_delay
-                if due and self._probes_in_flight < MAX_PROBES_IN_FLIGHT:
-                    last_probe = now
-                    task = asyncio.create_task(self._probe(prober))
-                    probes.add(task)
-                    task.add_done_callback(probes.discard)
-                if self._detector.tick(now) is not None:
-                    self._verdict_changed(now)
+                for watch, prober in zip(self._watches, probers, strict=True):
+                    watch.step(now, prober)
                 self._keeper.tick(now)
                 self._check_activity(now)
                 if now - last_housekeeping >= HOUSEKEEPING_S:
@@ -161,24 +211,12 @@ class Heartbeat:
                 await asyncio.sleep(TICK_S)
         finally:
             reporter.cancel()
-            for task in probes:
-                task.cancel()
-            await asyncio.gather(reporter, *probes, return_exceptions=True)
-            await prober.close()
+            await asyncio.gather(reporter, return_exceptions=True)
+            for watch, prober in zip(self._watches, probers, strict=True):
+                await watch.cancel()
+                await prober.close()
 
-    async def _probe(self, prober: HealthProber) -> None:
-        self._probes_in_flight += 1
-        try:
-            outcome: ProbeOutcome = await prober.probe()
-        finally:
-            self._probes_in_flight -= 1
-        changed = self._detector.observe(outcome)
-        if changed is not None or not self._first_verdict_given:
-            self._verdict_changed(outcome.at)
-
-    def _verdict_changed(self, now: float) -> None:
-        self._first_verdict_given = True
-        verdict = self._detector.verdict
+    def _server_verdict(self, verdict: Verdict, now: float) -> None:
         self._keeper.link_verdict(verdict, now)
         if verdict.health is Health.UP:
             self._outbox.retry_now()  # the outbox need not wait out its backoff
@@ -209,7 +247,10 @@ class Heartbeat:
         last_report = float("-inf")
         while True:
             await asyncio.sleep(HOUSEKEEPING_S)
-            if self._server.credential is None or self._detector.verdict.health is Health.DOWN:
+            if (
+                self._server.credential is None
+                or self._server_link.detector.verdict.health is Health.DOWN
+            ):
                 continue
             events = self._station.unsent(REPORT_EVENTS)
             if not events and self._monotonic() - last_report < REPORT_S:

@@ -48,6 +48,7 @@ class ModeView:
 
     mode: Mode
     server_link: Health | None  # None until the first probe has answered or failed
+    operator_link: Health | None  # None when no fiscal operator is watched (yet)
     activity: Activity
     settings: StationSettings
     dialog: Dialog | None
@@ -83,6 +84,7 @@ class ModeKeeper:
             local_open_tickets=station.local_open_tickets() if resumed else 0,
         )
         self._verdict: Verdict | None = None
+        self._operator_verdict: Verdict | None = None
         self._activity = Activity.ALIVE
         if resumed:
             log.info("emergency mode resumed after a restart")
@@ -114,6 +116,7 @@ class ModeKeeper:
             return ModeView(
                 mode=self._mode.state,
                 server_link=self._verdict.health if self._verdict else None,
+                operator_link=self._operator_verdict.health if self._operator_verdict else None,
                 activity=self._activity,
                 settings=self._mode.settings,
                 dialog=dialog,
@@ -131,6 +134,15 @@ class ModeKeeper:
                 self._verdict = verdict
                 self._record(Link.SERVER, verdict_words(verdict), verdict.health.value)
             self._apply(self._mode.on_verdict(verdict, now))
+
+    def operator_verdict(self, verdict: Verdict, now: float) -> None:
+        """The heartbeat's verdict on the fiscal operator link: logged and shown. Its own
+        mode machine (autonomous fiscal signs, R4) comes with the fiscal part."""
+        with self._lock:
+            if verdict != self._operator_verdict:
+                self._operator_verdict = verdict
+                words = f"OPERATOR {verdict_words(verdict)}"
+                self._record(Link.FISCAL_OPERATOR, words, verdict.health.value)
 
     def activity(self, status: Activity) -> None:
         """The activity check's news about the till's own application loop (R1.3)."""

@@ -1,0 +1,122 @@
+"""The heartbeat on the server (R1.1-R1.6): each till's last report and the mode changes
+it logged, kept exactly once, and the station settings it gets back in the answer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from autonom.contracts import (
+    HeartbeatAck,
+    HeartbeatReport,
+    ModeEventIn,
+    ModeEventPublic,
+    StationSettingsPublic,
+)
+from autonom.domain.numbering import check_till_number
+from autonom.server.adapters import SqlUnitOfWork, TillRecord
+
+# A till reports every few seconds while it reaches the server; after this long without a
+# report the back office says so, and that the mode shown is only the last one known.
+QUIET_AFTER_S = 15
+
+
+def new_events(*, events_through: int, events: Sequence[ModeEventIn]) -> list[ModeEventIn]:
+    """The events the server does not hold yet: those above ``events_through``, by seq,
+    each seq once. A jump in seq (a till whose database was replaced) is accepted: the
+    report is never refused, the history just shows what arrived."""
+    fresh: dict[int, ModeEventIn] = {}
+    for event in sorted(events, key=lambda e: e.seq):
+        if event.seq > events_through:
+            fresh.setdefault(event.seq, event)
+    return list(fresh.values())
+
+
+def receive_heartbeat(
+    *, uow: SqlUnitOfWork, number: int, report: HeartbeatReport, now: datetime
+) -> HeartbeatAck:
+    """Keep the till's report and its new events in one transaction; answer the highest
+    event seq held and the till's station settings."""
+    with uow:
+        # Locks the till's status row to commit: the same report received by two server
+        # processes at once is stored once (as the push locks the till's position).
+        events_through = uow.till_status.record(
+            number,
+            mode=report.mode,
+            activity=report.activity,
+            unsent_operations=report.unsent_operations,
+            at=now,
+        )
+        fresh = new_events(events_through=events_through, events=report.events)
+        if fresh:
+            uow.mode_events.add(number, fresh, at=now)
+            events_through = fresh[-1].seq
+            uow.till_status.set_events_through(number, events_through)
+        settings = uow.station_settings.get(number)
+        uow.commit()
+    return HeartbeatAck(events_through=events_through, station_settings=settings)
+
+
+def station_settings(*, uow: SqlUnitOfWork, number: int) -> StationSettingsPublic:
+    """The till's station settings (R1.4, R1.5); the defaults when none were set."""
+    with uow:
+        return uow.station_settings.get(number)
+
+
+def put_station_settings(
+    *, uow: SqlUnitOfWork, number: int, settings: StationSettingsPublic, now: datetime
+) -> StationSettingsPublic:
+    """Set a till's station settings, also before that till registers; the till gets them
+    with the answer to its next heartbeat."""
+    check_till_number(number)
+    with uow:
+        uow.station_settings.put(number, settings, at=now)
+        uow.commit()
+    return settings
+
+
+def till_overview(*, uow: SqlUnitOfWork) -> list[TillRecord]:
+    """Every registered till: position, last push, last report and station settings."""
+    with uow:
+        return uow.tills.list()
+
+
+def mode_events(*, uow: SqlUnitOfWork, number: int, limit: int) -> list[ModeEventPublic]:
+    """The till's latest ``limit`` mode events, newest first."""
+    check_till_number(number)
+    with uow:
+        return uow.mode_events.list(number, limit=limit)
+
+
+@dataclass(frozen=True)
+class TillHistory:
+    """One till as its back-office page shows it; ``till`` is None while it is not
+    registered (its settings can be set already)."""
+
+    number: int
+    till: TillRecord | None
+    station_settings: StationSettingsPublic
+    events: list[ModeEventPublic]
+
+
+def till_history(*, uow: SqlUnitOfWork, number: int, limit: int) -> TillHistory:
+    """The till's facts, station settings and latest ``limit`` mode events, read at once."""
+    check_till_number(number)
+    with uow:
+        found = uow.tills.list(number=number)
+        return TillHistory(
+            number=number,
+            till=found[0] if found else None,
+            station_settings=uow.station_settings.get(number),
+            events=uow.mode_events.list(number, limit=limit),
+        )
+
+
+def quiet_for(reported_at: datetime | None, now: datetime) -> int | None:
+    """Whole seconds since the till's last report when that is more than ``QUIET_AFTER_S``
+    (None otherwise, and None before its first report)."""
+    if reported_at is None:
+        return None
+    seconds = int((now - reported_at).total_seconds())
+    return seconds if seconds > QUIET_AFTER_S else None
