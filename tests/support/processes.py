@@ -94,11 +94,20 @@ def start_seeded_server(data_dir: Path, *, port: int | None = None) -> Part:
     return server
 
 
-def till_part(data_dir: Path, number: int, server_url: str, *, port: int | None = None) -> Part:
+def till_part(
+    data_dir: Path,
+    number: int,
+    server_url: str,
+    *,
+    port: int | None = None,
+    operator_url: str | None = None,
+) -> Part:
     port = port or free_port()
     till_dir = data_dir / f"till-{number}"
     args = ["till", "--number", str(number), "--server", server_url, "--port", str(port)]
     args += ["--data-dir", str(till_dir), "--printer", f"file:{till_dir / 'receipts.escpos'}"]
+    if operator_url is not None:
+        args += ["--operator", operator_url]
     return Part(
         args=args,
         url=f"http://127.0.0.1:{port}",

@@ -110,7 +110,7 @@ def run(*, base_port: int, data_dir: Path) -> None:
             till_urls.append((number, f"http://127.0.0.1:{port}"))
         for _, url in till_urls:
             wait_until_healthy(f"{url}/api/status")
-        _print_welcome(server_url, admin_token, till_urls)
+        _print_welcome(server_url, children[0].pid, admin_token, till_urls)
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
         console.print("[red]A part of the demo stopped; stopping the rest.[/red]")
@@ -120,18 +120,25 @@ def run(*, base_port: int, data_dir: Path) -> None:
         _stop(children)
 
 
-def _print_welcome(server_url: str, admin_token: str, till_urls: list[tuple[int, str]]) -> None:
+def _print_welcome(
+    server_url: str, server_pid: int, admin_token: str, till_urls: list[tuple[int, str]]
+) -> None:
     table = Table(title="Autonom demo café is open", show_lines=False)
     table.add_column("part")
     table.add_column("open this")
     for number, url in till_urls:
         table.add_row(f"till {number} (cashier page)", url)
+    table.add_row("back office (tills, modes, station settings)", f"{server_url}/back-office")
     table.add_row("server API (OpenAPI)", f"{server_url}/docs")
     console.print(table)
     console.print(
         "Operators: "
         + ", ".join(f"{op.name} ({op.role}) PIN {op.pin}" for op in OPERATORS)
         + f". Tables 1–{TABLES}. Back-office token: {admin_token}"
+    )
+    console.print(
+        f"To see emergency mode, freeze the server: kill -STOP {server_pid} — the tills' "
+        f"status icon and dialog change within 2 s; kill -CONT {server_pid} brings it back."
     )
     console.print("Press Ctrl-C to stop everything.")
 

@@ -306,3 +306,44 @@ def test_the_server_lists_each_tills_mode_and_its_history(store: Store) -> None:
     assert till["activity"] == "alive"
     assert [e["words"] for e in history][::-1] == [e["words"] for e in store.mode_log()]
     assert "EMERGENCY MODE STARTED" in [e["words"] for e in history]
+
+
+def test_the_fiscal_operator_link_is_watched_apart_from_the_server_link(tmp_path: Path) -> None:
+    """R1.2: the operator may be gone while the server answers; selling stays live, the icon
+    says so and the log has its own lines. Until the operator emulator exists (the fiscal
+    part), the server's own health endpoint behind a second proxy stands in for it: the
+    same health protocol, on a link of its own."""
+    server = start_seeded_server(tmp_path / "server")
+    with FaultProxy("127.0.0.1", int(server.url.rsplit(":", 1)[1])) as operator:
+        till = till_part(tmp_path, TILL, server.url, operator_url=operator.url).start()
+        cashier = TillApi.at(till.url)
+        try:
+            cashier.wait_until_ready()
+            cashier.log_in()
+            wait_for(
+                lambda: cashier.status()["operator_link"] == "up", seconds=15, what="operator up"
+            )
+            operator.refuse()
+            gone = wait_for(
+                lambda: (s := cashier.status())["operator_link"] == "down" and s,
+                seconds=15,
+                what="the operator link down",
+            )
+            receipt = cashier.sell("100")
+            operator.pass_through()
+            back = wait_for(
+                lambda: (s := cashier.status())["operator_link"] == "up" and s,
+                seconds=15,
+                what="the operator link back",
+            )
+            log = cashier.http.get("/api/mode-log", params={"limit": 100}).json()
+        finally:
+            till.stop()
+            server.stop()
+
+    assert gone["mode"] == "live"
+    assert gone["icon"] == "operator_unreachable"
+    assert receipt.endswith("-01")
+    assert back["icon"] in ("synced", "unsent")
+    operator_lines = [e["words"] for e in log[::-1] if e["link"] == "fiscal_operator"]
+    assert operator_lines == ["OPERATOR ONLINE", "OPERATOR OFFLINE NO PING", "OPERATOR ONLINE"]
