@@ -84,7 +84,11 @@ def add_demo_operators(server_url: str, admin_token: str) -> None:
 
 
 def run(*, base_port: int, data_dir: Path) -> None:
-    """Start the demo store and block until Ctrl-C."""
+    """Start the demo store and block until Ctrl-C (or SIGTERM)."""
+    # Ctrl-C even when started in the background (where SIGINT starts out ignored), and a
+    # plain `kill` stops every part as cleanly as Ctrl-C does.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     db_url = f"sqlite:///{data_dir / 'server.sqlite'}"
@@ -118,6 +122,10 @@ def run(*, base_port: int, data_dir: Path) -> None:
         console.print("\nStopping the demo …")
     finally:
         _stop(children)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _print_welcome(

@@ -72,14 +72,14 @@ def store(tmp_path: Path) -> Iterator[Store]:
     server = start_seeded_server(tmp_path / "server")
     with FaultProxy("127.0.0.1", int(server.url.rsplit(":", 1)[1])) as proxy:
         till = till_part(tmp_path, TILL, proxy.url).start()
-        cashier = TillApi.at(till.url)
+        store = Store(server, proxy, till, TillApi.at(till.url), tmp_path)
         try:
-            cashier.wait_until_ready()
-            cashier.log_in()
-            cashier.wait_for_mode("live")
-            yield Store(server, proxy, till, cashier, tmp_path)
+            store.cashier.wait_until_ready()
+            store.cashier.log_in()
+            store.cashier.wait_for_mode("live")
+            yield store
         finally:
-            till.stop()
+            store.till.stop()  # the one running now: a test may have restarted it
             server.stop()
 
 

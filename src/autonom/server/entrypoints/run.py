@@ -47,7 +47,8 @@ def serve(
         f"Autonom server for store {store_id} on http://{host}:{port} "
         "(API at /docs, back office at /back-office)"
     )
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    # No access log: every till probes the health endpoint several times a second.
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
 
 
 def import_catalog(*, db_url: str, path: Path, store_id: int) -> None:
