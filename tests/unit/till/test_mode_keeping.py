@@ -72,9 +72,25 @@ def test_each_change_is_one_line_in_the_days_file_and_a_row_in_the_database(
         (2, "ONLINE", "up"),
     ]
     assert unsent[0].at == at
-    station.mark_sent_through(1)
+    station.acknowledge(1)
     assert [e.seq for e in station.unsent(10)] == [2]
     assert [(r.seq, r.sent) for r in station.recent()] == [(2, False), (1, True)]
+
+
+def test_a_server_holding_a_former_databases_log_gets_the_new_entries_renumbered(
+    station: StationStore,
+) -> None:
+    at = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+    for words in ("ONLINE", "OFFLINE NO PING", "ONLINE"):
+        station.record(LogEntry(at, Link.SERVER, words, "up"))
+    station.acknowledge(2)
+    station.acknowledge(50)  # the server holds 50 events of this till: a replaced disk
+
+    assert [(e.seq, e.words) for e in station.unsent(10)] == [(53, "ONLINE")]
+    station.record(LogEntry(at, Link.SERVER, "OFFLINE NO APP", "down"))
+    assert [e.seq for e in station.unsent(10)] == [53, 54]
+    station.acknowledge(54)
+    assert station.unsent(10) == []
 
 
 def test_a_new_day_starts_a_new_file(till: TillUnderTest, station: StationStore) -> None:

@@ -81,10 +81,26 @@ class StationStore:
             for r in rows
         ]
 
-    def mark_sent_through(self, seq: int) -> None:
+    def acknowledge(self, events_through: int) -> None:
+        """The server holds this till's events up to ``events_through``: mark them sent.
+
+        A number above any this database ever gave means the server holds the log of a
+        former database of this till (a replaced disk): the unsent entries are renumbered
+        after it, so the server takes them instead of skipping them as resent.
+        """
         with self._lock:
+            highest: int = self._conn.execute(
+                "SELECT coalesce(max(seq), 0) FROM mode_events"
+            ).fetchone()[0]
+            if events_through <= highest:
+                self._conn.execute(
+                    "UPDATE mode_events SET sent = 1 WHERE sent = 0 AND seq <= ?",
+                    (events_through,),
+                )
+                return
+            # Every new number is above every old one, so no two rows ever share one.
             self._conn.execute(
-                "UPDATE mode_events SET sent = 1 WHERE sent = 0 AND seq <= ?", (seq,)
+                "UPDATE mode_events SET seq = seq + ? WHERE sent = 0", (events_through,)
             )
 
     def recent(self, limit: int = 50) -> list[LoggedEntry]:

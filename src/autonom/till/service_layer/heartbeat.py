@@ -269,7 +269,7 @@ class Heartbeat:
                 last_report = self._monotonic()
                 continue
             last_report = self._monotonic()
-            self._station.mark_sent_through(ack.events_through)
+            self._station.acknowledge(ack.events_through)
             settings = ack.station_settings
             self._keeper.update_settings(
                 StationSettings(settings.emergency_allowed, float(settings.auto_return_s))
