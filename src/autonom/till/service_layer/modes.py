@@ -70,12 +70,10 @@ class ModeKeeper:
         clock: Clock,
         *,
         monotonic: Callable[[], float] = time.monotonic,
-        on_change: Callable[[ModeChanged], None] | None = None,
     ) -> None:
         self._station = station
         self._clock = clock
         self._monotonic = monotonic
-        self._on_change = on_change
         self._lock = threading.RLock()
         resumed = station.saved_mode() in OFFLINE_MODES
         self._mode = LinkMode(
@@ -210,8 +208,6 @@ class ModeKeeper:
             self._record(Link.SERVER, words, change.to_state.value)
             self._station.save_mode(change.to_state)
             log.info("mode changed", mode=change.to_state.value, reason=change.reason.value)
-            if self._on_change is not None:
-                self._on_change(change)
 
     def _record(self, link: Link, words: str, state: str) -> None:
         self._station.record(LogEntry(self._clock().astimezone(), link, words, state))
