@@ -163,6 +163,7 @@ def test_outage_asks_the_cashier_and_emergency_receipts_are_listed_then_uploaded
     pay_cash(page)
     expect(alert(page, "OUTAGE_UNDECIDED")).to_be_visible()
     expect(page.get_by_test_id("receipt-number")).to_have_count(0)
+    page.screenshot(path=str(artifacts / "mode-outage-dialog.png"), full_page=True)
 
     page.get_by_test_id("choose-emergency").click()
     expect_status(page, shown="emergency", mode="emergency")
