@@ -42,6 +42,9 @@ class ScriptedLink:
     silent_from: float | None = None
     db_down_from: float | None = None
     rtts: itertools.cycle[float] = field(default_factory=lambda: itertools.cycle([0.004]))
+    lateness: itertools.cycle[float] = field(
+        default_factory=lambda: itertools.cycle([0.0, 0.02, 0.011, 0.019, 0.004])
+    )
 
     def answer(self, sent_at: float) -> ProbeOutcome:
         rtt = next(self.rtts)
@@ -76,7 +79,8 @@ def run(
             break
         verdict = None
         if kind in ("probe", "extra probe"):
-            answer = link.answer(now)
+            # The adapter sends on its tick: up to one tick after the scheduled moment.
+            answer = link.answer(now + next(link.lateness))
             heapq.heappush(queue, (answer.at, next(order), "outcome", answer))
             if kind == "probe":  # a fixed cadence, whatever the earlier probes are doing
                 next_at = now + detector_settings.probe_interval_s
@@ -159,8 +163,8 @@ def test_a_silent_server_is_down_within_two_seconds(phase: float) -> None:
 
 def test_silence_alone_turns_suspect_then_down_at_the_thresholds() -> None:
     detector = FailureDetector(started_at=10.0)  # no probe ever answers
-    assert detector.tick(11.29) is None
-    assert detector.tick(11.3) == Verdict(Health.SUSPECT, Reason.NO_PING)
+    assert detector.tick(11.44) is None
+    assert detector.tick(11.45) == Verdict(Health.SUSPECT, Reason.NO_PING)
     assert detector.tick(11.59) is None
     assert detector.tick(11.6) == Verdict(Health.DOWN, Reason.NO_PING)
     assert detector.tick(30.0) is None
@@ -168,9 +172,9 @@ def test_silence_alone_turns_suspect_then_down_at_the_thresholds() -> None:
 
 def test_an_answer_ends_suspicion_at_once() -> None:
     detector = FailureDetector(started_at=0.0)
-    detector.tick(1.4)
+    detector.tick(1.5)
     assert detector.verdict.health is Health.SUSPECT
-    assert detector.observe(ProbeOk(1.45)) == UP
+    assert detector.observe(ProbeOk(1.55)) == UP
 
 
 def test_the_fiscal_operator_is_unreachable_after_five_seconds_without_answer() -> None:
@@ -231,8 +235,9 @@ def feed_mode(changes: list[tuple[float, Verdict]], allowed: bool) -> int:
 
 @pytest.mark.parametrize("blip_s", [0.2, 0.5, 1.0])
 def test_a_hundred_blips_never_change_the_verdict_or_the_mode(blip_s: float) -> None:
-    # 100 blips at every phase against the probe cadence, with an uneven round trip.
-    silent = [(2.0 + n * 3.0 + n * 0.0137, 2.0 + n * 3.0 + n * 0.0137 + blip_s) for n in range(100)]
+    # 100 blips at every phase against the probe cadence (steps of 1.3 ms cover a whole
+    # interval), with an uneven round trip and probes sent up to one tick late.
+    silent = [(2.0 + n * 3.0 + n * 0.0013, 2.0 + n * 3.0 + n * 0.0013 + blip_s) for n in range(100)]
     link = ScriptedLink(silent=silent, rtts=itertools.cycle([0.001, 0.012, 0.03, 0.004]))
     changes = run(link, until=silent[-1][1] + 3.0)
     assert changes == []

@@ -7,22 +7,25 @@ no answer ever comes. R1.1-R1.3.
 
 How the verdict is reached (``DetectorSettings``, defaults = ``SERVER_LINK``):
 
-* **Probe cadence.** A probe every ``probe_interval_s`` (0.15 s), sent whether or not the
-  earlier ones have answered, each with its own deadline ``probe_timeout_s`` (1.0 s). Sent on
-  a fixed cadence, a blip of B seconds leaves at most B + interval + round trip without a
-  healthy answer; sent one after the other, one lost probe would cost a whole timeout.
+* **Probe cadence.** A probe every ``probe_interval_s`` (0.12 s) on a fixed schedule, sent
+  whether or not the earlier ones have answered, each with its own deadline
+  ``probe_timeout_s`` (1.0 s). Sent one after the other, one lost probe would cost a whole
+  timeout.
 * **Hard evidence counts at once.** A refused or reset connection, or an answer saying the
   database is down, is a *hard failure*. ``hard_failures_for_down`` (2) of them with no
   healthy answer in between give DOWN at once; after the first one the adapter re-probes
   after ``quick_reprobe_s`` (0.05 s, see ``next_probe_delay``). A killed server is DOWN
   about 0.05-0.2 s after the kill; a single refused connection (a blip) changes nothing.
 * **Silence counts by deadline.** ``silence`` is the time since the last healthy answer.
-  SUSPECT from ``suspect_after_s`` (1.3 s), DOWN from ``down_after_s`` (1.6 s). A blip of
-  up to 1 s of silence stays below 1.0 + 0.15 + round trip < 1.3 s, so it never even
-  reaches SUSPECT; a blackhole is DOWN 1.6 s after the last answer, i.e. at most
-  1.6 s + one tick after the fault (target: p99 <= 2.0 s). Consecutive misses rather than
-  phi accrual: on loopback and a LAN the answer times are too regular for a fitted
-  distribution to add anything but a parameter, and fixed deadlines are easy to explain.
+  SUSPECT from ``suspect_after_s`` (1.45 s), DOWN from ``down_after_s`` (1.6 s). The last
+  answer before a blip of B seconds may come from a probe sent up to one interval before
+  it, and the first answer after it from a probe sent up to one interval (plus the
+  adapter's tick) after it: at most B + 2 x 0.12 + 0.02 s + round trip of silence, about
+  1.27 s for B = 1 s, so a blip of up to 1 s never even reaches SUSPECT. A blackhole is
+  DOWN 1.6 s after the last answer, i.e. at most 1.6 s + one tick after the fault (target:
+  p99 <= 2.0 s). Consecutive misses rather than phi accrual: on loopback and a LAN the
+  answer times are too regular for a fitted distribution to add anything but a
+  parameter, and fixed deadlines are easy to explain.
 * **Recovery needs proof.** From DOWN, ``oks_for_up`` (2) healthy answers in a row give UP,
   so a link that flaps does not bounce the till in and out of emergency mode. From
   SUSPECT one healthy answer is enough: nothing had been decided yet.
@@ -109,11 +112,11 @@ ProbeOutcome = ProbeOk | ProbeRefused | ProbeTimedOut
 class DetectorSettings:
     """The thresholds of one link; see the module docstring for why these values."""
 
-    probe_interval_s: float = 0.15
+    probe_interval_s: float = 0.12
     probe_timeout_s: float = 1.0
     quick_reprobe_s: float = 0.05
     hard_failures_for_down: int = 2
-    suspect_after_s: float = 1.3
+    suspect_after_s: float = 1.45
     down_after_s: float = 1.6
     oks_for_up: int = 2
 
@@ -217,9 +220,17 @@ class FailureDetector:
         if self._verdict.health is Health.DOWN:
             if self._oks_in_a_row >= settings.oks_for_up:
                 return UP
-            # Stay down; hard evidence may say what is wrong now (NO PING -> NO DB), a
-            # timeout may not: it cannot tell a dead application from a dead network.
-            return Verdict(Health.DOWN, self._hard_reason or self._verdict.reason)
+            # Stay down. Hard evidence may say the application is back but its database is
+            # not (NO PING -> NO DB) or the reverse; a timeout may not: it cannot tell a dead
+            # application from a dead network. NO PING and NO APP are not restated: a
+            # connection reset while it is being made is reported either way, and the log
+            # would flap between the two.
+            hard = self._hard_reason
+            if hard is not None and (hard is Reason.NO_DB) != (
+                self._verdict.reason is Reason.NO_DB
+            ):
+                return Verdict(Health.DOWN, hard)
+            return self._verdict
         if self._hard_failures >= settings.hard_failures_for_down:
             return Verdict(Health.DOWN, reason)
         silence = self.silence(now)

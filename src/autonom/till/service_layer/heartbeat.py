@@ -71,6 +71,12 @@ class Outbox(Protocol):
     def retry_now(self) -> None: ...
 
 
+class Prober(Protocol):
+    """One probe of a link (``HealthProber``)."""
+
+    async def probe(self) -> ProbeOutcome: ...
+
+
 class HeartbeatReceiver(Protocol):
     """The server side of the report (``ServerLink``)."""
 
@@ -101,13 +107,20 @@ class LinkWatch:
         self._tell = tell
         self._monotonic = monotonic
         self._last_probe = float("-inf")
+        self._next_probe = float("-inf")
         self._probes: set[asyncio.Task[None]] = set()
         self._told = False
 
-    def step(self, now: float, prober: HealthProber) -> None:
-        """Send a probe if one is due; let the detector see the time."""
-        due = now - self._last_probe >= self.detector.next_probe_delay
-        if due and len(self._probes) < MAX_PROBES_IN_FLIGHT:
+    def step(self, now: float, prober: Prober) -> None:
+        """Send a probe if one is due; let the detector see the time.
+
+        Probes keep a fixed schedule (``interval`` apart on average, whatever the tick), so
+        the spacing the detector's thresholds assume holds; after a hard failure the next
+        probe comes sooner (``next_probe_delay``) to confirm it."""
+        due_at = min(self._next_probe, self._last_probe + self.detector.next_probe_delay)
+        if now >= due_at and len(self._probes) < MAX_PROBES_IN_FLIGHT:
+            interval = self.settings.probe_interval_s
+            self._next_probe = max(self._next_probe + interval, now + interval - TICK_S)
             self._last_probe = now
             task = asyncio.create_task(self._probe(prober))
             self._probes.add(task)
@@ -115,7 +128,7 @@ class LinkWatch:
         if self.detector.tick(now) is not None:
             self._tell(self.detector.verdict, now)
 
-    async def _probe(self, prober: HealthProber) -> None:
+    async def _probe(self, prober: Prober) -> None:
         outcome: ProbeOutcome = await prober.probe()
         if self.detector.observe(outcome) is not None or not self._told:
             self._told = True
