@@ -16,6 +16,7 @@ test:
 bench:
 	@scripts/bootstrap.sh
 	.venv/bin/python -m bench.sale_latency --json
+	.venv/bin/python -m bench.detection --json
 
 lint:
 	@scripts/bootstrap.sh
