@@ -105,7 +105,6 @@ class LinkWatch:
         self.settings = settings
         self.detector = FailureDetector(settings, started_at=monotonic())
         self._tell = tell
-        self._monotonic = monotonic
         self._last_probe = float("-inf")
         self._next_probe = float("-inf")
         self._probes: set[asyncio.Task[None]] = set()
