@@ -102,6 +102,7 @@ def pay_cash(page: Page, tendered: str = "10.00") -> None:
     """From the ticket or the pay screen: pay cash with ``tendered``."""
     if page.get_by_test_id("tendered-input").count() == 0:
         page.get_by_test_id("pay").click()
+    expect(page.get_by_test_id("tendered-input")).to_be_visible()
     page.get_by_test_id("tendered-input").fill(tendered)
     page.get_by_test_id("pay-cash").click()
 
@@ -213,6 +214,7 @@ def test_cashier_who_stays_in_emergency_mode_is_live_again_once_the_local_ticket
     expect(dialog(page)).to_have_count(0)
 
     page.get_by_test_id("pay").click()
+    expect(page.get_by_test_id("tendered-input")).to_be_visible()
     expect_status(page, shown="emergency", mode="emergency")  # still, on the next screen
     pay_cash(page)
     number = receipt_number(page)
