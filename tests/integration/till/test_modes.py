@@ -15,11 +15,20 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
+from autonom.demo import add_demo_operators
 from tests.integration.till.conftest import TILL, TillApi, restart, wait_for
+from tests.support.databases import POSTGRES_ADMIN_URL, database_url
 from tests.support.fault_proxy import FaultProxy
-from tests.support.processes import ADMIN_TOKEN, Part, start_seeded_server, till_part
+from tests.support.processes import (
+    ADMIN_TOKEN,
+    Part,
+    server_part,
+    start_seeded_server,
+    till_part,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -347,3 +356,45 @@ def test_the_fiscal_operator_link_is_watched_apart_from_the_server_link(tmp_path
     assert back["icon"] in ("synced", "unsent")
     operator_lines = [e["words"] for e in log[::-1] if e["link"] == "fiscal_operator"]
     assert operator_lines == ["OPERATOR ONLINE", "OPERATOR OFFLINE NO PING", "OPERATOR ONLINE"]
+
+
+@pytest.mark.postgres
+def test_a_server_whose_database_is_gone_is_offline_no_db_and_back_when_it_returns(
+    tmp_path: Path,
+) -> None:
+    """The third signal (R1.1): the server answers, its database does not. The server runs
+    on a PostgreSQL database of its own, which stops taking connections for a while."""
+    with database_url("postgresql", tmp_path) as url:
+        name = url.rsplit("/", 1)[1]
+        server = server_part(tmp_path / "server", db_url=url).start()
+        till = till_part(tmp_path, TILL, server.url)
+        try:
+            add_demo_operators(server.url, ADMIN_TOKEN)
+            till.start()
+            cashier = TillApi.at(till.url)
+            cashier.wait_until_ready()
+            cashier.log_in()
+            cashier.wait_for_mode("live")
+            with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+                admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                    (name,),
+                )
+            lost = cashier.wait_for_mode("outage_pending", seconds=15)
+            with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+                admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+            wait_for(
+                lambda: (cashier.status()["dialog"] or {}).get("kind") == "auto_return",
+                seconds=15,
+                what="the database back",
+            )
+            back = cashier.choose("retry")
+            log = [e["words"] for e in cashier.http.get("/api/mode-log").json()[::-1]]
+        finally:
+            till.stop()
+            server.stop()
+
+    assert lost["dialog"]["reason"] == "NO_DB"
+    assert "OFFLINE NO DB" in log
+    assert back["mode"] == "live"
