@@ -443,9 +443,10 @@ class TillStatusRepository(Repository):
     ) -> int:
         """Keep the till's latest report and return the highest event seq held for it.
 
-        The till's status row stays locked to commit: a second process receiving the same
-        report waits here, then reads what the first one stored (PostgreSQL: the upsert's
-        row lock and FOR UPDATE; SQLite: BEGIN IMMEDIATE).
+        The upsert keeps the till's status row locked to commit: a second process receiving
+        the same report waits here, then reads what the first one stored (PostgreSQL: the
+        upsert's row lock, and the next statement sees the first one's events; SQLite:
+        BEGIN IMMEDIATE).
         """
         st = t.till_status
         report = {
@@ -455,27 +456,20 @@ class TillStatusRepository(Repository):
             "reported_at": at,
         }
         statement = _insert(self.connection, st).values(
-            store_id=self.store_id, till_number=till_number, events_through=0, **report
+            store_id=self.store_id, till_number=till_number, **report
         )
         self.connection.execute(
             statement.on_conflict_do_update(
                 index_elements=[st.c.store_id, st.c.till_number], set_=report
             )
         )
+        me = t.mode_events
         held = self.connection.execute(
-            select(st.c.events_through)
-            .where(st.c.store_id == self.store_id, st.c.till_number == till_number)
-            .with_for_update()
+            select(func.coalesce(func.max(me.c.seq), 0)).where(
+                me.c.store_id == self.store_id, me.c.till_number == till_number
+            )
         ).scalar_one()
         return int(held)
-
-    def set_events_through(self, till_number: int, events_through: int) -> None:
-        st = t.till_status
-        self.connection.execute(
-            update(st)
-            .where(st.c.store_id == self.store_id, st.c.till_number == till_number)
-            .values(events_through=events_through)
-        )
 
 
 class ModeEventRepository(Repository):

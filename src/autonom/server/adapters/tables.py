@@ -241,7 +241,6 @@ till_status = Table(
     Column("mode", String(30), nullable=False),
     Column("activity", String(10), nullable=False),
     Column("unsent_operations", Integer, nullable=False),
-    Column("events_through", BigInteger, nullable=False),
     Column("reported_at", UtcDateTime, nullable=False),
 )
 

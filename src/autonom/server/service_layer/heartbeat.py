@@ -52,7 +52,6 @@ def receive_heartbeat(
         if fresh:
             uow.mode_events.add(number, fresh, at=now)
             events_through = fresh[-1].seq
-            uow.till_status.set_events_through(number, events_through)
         settings = uow.station_settings.get(number)
         uow.commit()
     return HeartbeatAck(events_through=events_through, station_settings=settings)
