@@ -40,6 +40,8 @@ def test_cashier_books_two_items_on_a_table_pays_cash_and_sees_the_receipt(
     page.get_by_test_id("table-3").click()
     expect(page.get_by_test_id("ticket-title")).to_have_text("Table 3")
     page.get_by_test_id("item-100").click()  # Espresso 2.40
+    # The page is redrawn after each booking: tap again once it shows the first line.
+    expect(page.get_by_test_id("ticket-total")).to_contain_text("2.40")
     page.get_by_test_id("item-200").click()  # Croissant 1.90
     expect(page.get_by_test_id("ticket-total")).to_contain_text("4.30")
 
