@@ -78,7 +78,7 @@ def put_station_settings(
 def till_overview(*, uow: SqlUnitOfWork) -> list[TillRecord]:
     """Every registered till: position, last push, last report and station settings."""
     with uow:
-        return uow.tills.list()
+        return uow.back_office.tills()
 
 
 def mode_events(*, uow: SqlUnitOfWork, number: int, limit: int) -> list[ModeEventPublic]:
@@ -103,7 +103,7 @@ def till_history(*, uow: SqlUnitOfWork, number: int, limit: int) -> TillHistory:
     """The till's facts, station settings and latest ``limit`` mode events, read at once."""
     check_till_number(number)
     with uow:
-        found = uow.tills.list(number=number)
+        found = uow.back_office.tills(number=number)
         return TillHistory(
             number=number,
             till=found[0] if found else None,
