@@ -11,7 +11,7 @@ import pytest
 
 from autonom.contracts import Operation
 from autonom.domain import Refusal, TicketClosed, TicketOpened
-from autonom.server.service_layer.sync import check_events, plan_push
+from autonom.server.domain import check_events, plan_push
 
 AT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
