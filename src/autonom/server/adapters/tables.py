@@ -149,7 +149,8 @@ tickets = Table(
 )
 
 # The bookings of each ticket as the server rebuilt it, the domain ``Booking``'s fields;
-# ``line`` keeps the order in which they were booked.
+# ``line`` keeps the order in which they were booked. No foreign key to ``tickets``: SQLite
+# rebuilds a table to alter it (batch migrations), and its DROP would cascade to the rows.
 ticket_bookings = Table(
     "ticket_bookings",
     metadata,
@@ -170,9 +171,6 @@ ticket_bookings = Table(
     Column("void_reason", Text, nullable=True),
     Column("voided_by", Integer, nullable=True),
     Column("voided_at", UtcDateTime, nullable=True),
-    ForeignKeyConstraint(
-        ["store_id", "ticket_id"], ["tickets.store_id", "tickets.ticket_id"], ondelete="CASCADE"
-    ),
 )
 
 receipts = Table(

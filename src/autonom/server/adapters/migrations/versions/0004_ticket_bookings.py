@@ -77,12 +77,6 @@ def upgrade() -> None:
         sa.Column("void_reason", sa.Text(), nullable=True),
         sa.Column("voided_by", sa.Integer(), nullable=True),
         sa.Column("voided_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["store_id", "ticket_id"],
-            ["tickets.store_id", "tickets.ticket_id"],
-            name=op.f("fk_ticket_bookings_store_id_ticket_id_tickets"),
-            ondelete="CASCADE",
-        ),
         sa.PrimaryKeyConstraint(
             "store_id", "ticket_id", "booking_id", name=op.f("pk_ticket_bookings")
         ),
