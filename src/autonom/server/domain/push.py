@@ -12,7 +12,8 @@ from autonom.domain import ReceiptNumber, Refusal, TicketClosed, errors
 
 
 def sequence_gap(*, expected: int, got: int) -> Refusal:
-    """The batch does not continue where the server stands; ``detail.expected`` says where."""
+    """The batch does not continue where the server stands; ``detail.expected`` says where:
+    always the operation after the last one held, since nothing of the batch is written."""
     return Refusal(
         errors.SEQUENCE_GAP,
         f"The server expects operation {expected} next, not {got}; "
@@ -65,11 +66,13 @@ def plan_push(
 
     ``stored_op_ids`` maps the batch's sequences at or below ``applied_through`` to the
     op_id the server holds there. The batch must be consecutive and continue right after
-    ``applied_through``; a held sequence with another op_id is a conflict.
+    ``applied_through``; a held sequence with another op_id is a conflict. A gap is
+    answered with ``applied_through + 1``, even for a hole inside the batch: the batch is
+    not written, so that is where the till resends from (docs/sync-protocol.md §4.3).
     """
     for before, after in pairwise(operations):
         if after.seq != before.seq + 1:
-            raise sequence_gap(expected=before.seq + 1, got=after.seq)
+            raise sequence_gap(expected=applied_through + 1, got=after.seq)
     skipped = tuple(op for op in operations if op.seq <= applied_through)
     new = tuple(op for op in operations if op.seq > applied_through)
     for op in skipped:
