@@ -110,8 +110,8 @@ def downgrade() -> None:
         sa.select(ticket_bookings).order_by(ticket_bookings.c.ticket_id, ticket_bookings.c.line)
     ):
         booking = {name: getattr(row, name) for name in _FIELDS}
-        booking["unit_price"] = str(Decimal(booking["unit_price"]) / _HUNDRED)
-        booking["tax_percent"] = str(Decimal(booking["tax_percent"]) / _HUNDRED)
+        for name in ("unit_price", "tax_percent"):
+            booking[name] = str((Decimal(booking[name]) / _HUNDRED).quantize(Decimal("0.01")))
         booked_at = booking["booked_at"]
         if isinstance(booked_at, datetime):
             booked_at = booked_at.replace(tzinfo=booked_at.tzinfo or UTC).isoformat()
