@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
@@ -278,5 +279,28 @@ def test_database_of_every_earlier_revision_upgrades_with_its_rows_and_takes_pus
             (till_record,) = uow.back_office.tills()
             assert (till_record.applied_through, till_record.mode) == (till.seq, "live")
             assert len(uow.mode_events.list(10, limit=10)) == (4 if had_heartbeat else 2)
+    finally:
+        engine.dispose()
+
+
+def test_a_store_rolled_back_to_the_json_bookings_gets_them_back_as_rows(db_url: str) -> None:
+    till = TillLog(10)
+    engine = create_database_engine(db_url)
+    try:
+        migrate(engine, "0003")
+        old_ticket = fill_old_database(engine, till)
+        migrate(engine)
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0003")
+            (bookings,) = connection.execute(text("SELECT bookings FROM tickets")).one()
+        assert json.loads(bookings) == json.loads(booking_json(old_ticket))
+        migrate(engine)
+        with SqlUnitOfWork(engine, 1, write=False) as uow:
+            ticket = uow.tickets.get(old_ticket.ticket_id)
+        assert ticket is not None
+        assert [b.void_reason for b in ticket.bookings] == [None, "wrong item"]
     finally:
         engine.dispose()

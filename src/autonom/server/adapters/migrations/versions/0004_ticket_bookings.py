@@ -113,8 +113,9 @@ def downgrade() -> None:
         for name in ("unit_price", "tax_percent"):
             booking[name] = str((Decimal(booking[name]) / _HUNDRED).quantize(Decimal("0.01")))
         booked_at = booking["booked_at"]
-        if isinstance(booked_at, datetime):
-            booked_at = booked_at.replace(tzinfo=booked_at.tzinfo or UTC).isoformat()
+        if isinstance(booked_at, datetime):  # in UTC, spelled as pydantic wrote it
+            utc = booked_at.replace(tzinfo=booked_at.tzinfo or UTC).astimezone(UTC)
+            booked_at = utc.isoformat().replace("+00:00", "Z")
         booking["booked_at"] = booked_at
         by_ticket.setdefault((row.store_id, row.ticket_id), []).append(booking)
     for (store_id, ticket_id), bookings in by_ticket.items():
