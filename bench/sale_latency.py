@@ -26,7 +26,7 @@ from autonom.domain import PaymentMethod, Tender
 from autonom.till.bootstrap import Till, TillSettings, bootstrap
 from autonom.till.service_layer import handlers
 from autonom.till.service_layer.commands import AddBooking, CloseTicket, OpenTicket
-from tests.support.processes import start_seeded_server
+from tests.support.processes import ENROLMENT_CODE, start_seeded_server
 
 console = Console(stderr=True)
 PLUS = ("100", "200", "102")  # espresso, croissant, cappuccino: 7.70 in all
@@ -89,7 +89,13 @@ def main() -> None:
         folder = Path(tmp)
         server = start_seeded_server(folder / "server")
         till = bootstrap(
-            TillSettings(number=10, server_url=server.url, data_dir=folder / "till", printer="none")
+            TillSettings(
+                number=10,
+                server_url=server.url,
+                data_dir=folder / "till",
+                printer="none",
+                enrolment_code=ENROLMENT_CODE,
+            )
         )
         try:
             till.snapshot.refresh_now()  # register and take the master data first

@@ -29,6 +29,14 @@ def server(
         str | None,
         typer.Option(envvar="AUTONOM_ENROLMENT_CODE", help="Code a new till must present"),
     ] = None,
+    open_enrolment: Annotated[
+        bool,
+        typer.Option(
+            "--open-enrolment",
+            envvar="AUTONOM_OPEN_ENROLMENT",
+            help="Without an enrolment code, let any till on the network register",
+        ),
+    ] = False,
     store_id: Annotated[int, typer.Option(help="This store's id in a chain")] = 1,
 ) -> None:
     """Run the store's server: master data, shared tickets, the push endpoint."""
@@ -40,6 +48,7 @@ def server(
         port=port,
         admin_token=admin_token,
         enrolment_code=enrolment_code,
+        open_enrolment=open_enrolment,
         store_id=store_id,
     )
 

@@ -18,6 +18,8 @@ from pathlib import Path
 from autonom.demo import add_demo_operators, import_demo_catalog, wait_until_healthy
 
 ADMIN_TOKEN = "test-admin-token"
+# The store's enrolment code: the server asks for it, every till started here presents it.
+ENROLMENT_CODE = "test-enrolment-code"
 
 
 def free_port() -> int:
@@ -29,22 +31,27 @@ def free_port() -> int:
 
 @dataclass
 class Part:
-    """A running part: its process, base URL and log file."""
+    """A running part: its process, base URL and log file (its console and its log lines;
+    with ``errors`` set, the log lines on stderr go there instead)."""
 
     args: list[str]
     url: str
     log: Path
     health_path: str
     env: dict[str, str] = field(default_factory=dict)
+    errors: Path | None = None
     process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Part:
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        with self.log.open("ab") as out:
+        with (
+            self.log.open("ab") as out,
+            (self.errors or Path(os.devnull)).open("ab") as errors,
+        ):
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "autonom.cli", *self.args],
                 stdout=out,
-                stderr=subprocess.STDOUT,
+                stderr=errors if self.errors else subprocess.STDOUT,
                 env={**os.environ, **self.env},
             )
         try:
@@ -83,7 +90,7 @@ def server_part(data_dir: Path, *, db_url: str | None = None, port: int | None =
         url=f"http://127.0.0.1:{port}",
         log=data_dir / "server.log",
         health_path="/api/v1/health",
-        env={"AUTONOM_ADMIN_TOKEN": ADMIN_TOKEN},
+        env={"AUTONOM_ADMIN_TOKEN": ADMIN_TOKEN, "AUTONOM_ENROLMENT_CODE": ENROLMENT_CODE},
     )
 
 
@@ -113,4 +120,5 @@ def till_part(
         url=f"http://127.0.0.1:{port}",
         log=till_dir / "till.log",
         health_path="/api/status",
+        env={"AUTONOM_ENROLMENT_CODE": ENROLMENT_CODE},
     )

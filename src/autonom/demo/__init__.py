@@ -94,7 +94,9 @@ def run(*, base_port: int, data_dir: Path) -> None:
     db_url = f"sqlite:///{data_dir / 'server.sqlite'}"
     server_url = f"http://127.0.0.1:{base_port}"
     admin_token = secrets.token_urlsafe(16)
-    env = {**os.environ, "AUTONOM_ADMIN_TOKEN": admin_token}
+    # The tills present the server's enrolment code: registration is closed without one.
+    enrolment = {"AUTONOM_ENROLMENT_CODE": secrets.token_urlsafe(12)}
+    env = {**os.environ, "AUTONOM_ADMIN_TOKEN": admin_token, **enrolment}
     children: list[subprocess.Popen[bytes]] = []
     try:
         import_demo_catalog(db_url)
@@ -110,7 +112,7 @@ def run(*, base_port: int, data_dir: Path) -> None:
             till_args = ["till", "--number", str(number), "--server", server_url]
             till_args += ["--port", str(port), "--data-dir", str(till_dir)]
             till_args += ["--printer", f"file:{till_dir / 'receipts.escpos'}"]
-            children.append(_start(_autonom(*till_args)))
+            children.append(_start(_autonom(*till_args), env={**os.environ, **enrolment}))
             till_urls.append((number, f"http://127.0.0.1:{port}"))
         for _, url in till_urls:
             wait_until_healthy(f"{url}/api/status")

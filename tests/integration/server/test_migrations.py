@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,17 @@ def test_default_database_is_created_with_its_folder(
     engine = prepare_database(DEFAULT_DB_URL, store_id=1)
     engine.dispose()
     assert (tmp_path / "var" / "server" / "server.sqlite").is_file()
+
+
+# The released migrations, byte for byte: a schema change is a new revision, never an edit
+# of one that stores already ran (their databases would never see the change).
+RELEASED = {
+    "0001_first_schema.py": "3480c67874058d9d1b891ec692ad049faa35f6151beefd4e6d60da49b9086c28",
+    "0002_heartbeat.py": "4ec5a9e868814b4cb1061d065390f1e94b8ac368708d31b74aa46ec4d8a27a10",
+}
+
+
+def test_released_migrations_are_never_edited() -> None:
+    for name, digest in RELEASED.items():
+        content = (MIGRATIONS / "versions" / name).read_bytes()
+        assert hashlib.sha256(content).hexdigest() == digest, f"{name} was edited"

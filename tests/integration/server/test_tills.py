@@ -8,7 +8,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from autonom.server.entrypoints.api import create_app
-from tests.integration.server.till_log import ADMIN, push, register, server_settings
+from tests.integration.server.till_log import (
+    ADMIN,
+    ENROLMENT_CODE,
+    push,
+    register,
+    server_settings,
+)
 
 
 @pytest.fixture
@@ -20,11 +26,13 @@ def enrolling_server(db_url: str) -> Iterator[TestClient]:
 
 
 def test_till_number_can_be_registered_once(server: TestClient) -> None:
-    first = server.post("/api/v1/tills/10/register", json={"name": "Bar"})
+    first = server.post(
+        "/api/v1/tills/10/register", json={"name": "Bar", "enrolment_code": ENROLMENT_CODE}
+    )
     assert first.status_code == 201
     assert first.json()["till_number"] == 10
     assert len(first.json()["credential"]) >= 40
-    second = server.post("/api/v1/tills/10/register", json={})
+    second = server.post("/api/v1/tills/10/register", json={"enrolment_code": ENROLMENT_CODE})
     assert second.status_code == 409
     assert second.json()["code"] == "TILL_TAKEN"
     assert second.json()["message"]
@@ -32,7 +40,9 @@ def test_till_number_can_be_registered_once(server: TestClient) -> None:
 
 @pytest.mark.parametrize("number", [0, 1000, -3])
 def test_till_number_outside_1_to_999_is_refused(server: TestClient, number: int) -> None:
-    answer = server.post(f"/api/v1/tills/{number}/register", json={})
+    answer = server.post(
+        f"/api/v1/tills/{number}/register", json={"enrolment_code": ENROLMENT_CODE}
+    )
     assert answer.status_code == 422
     assert answer.json()["code"] == "BAD_TILL_NUMBER"
 
@@ -44,6 +54,24 @@ def test_registration_needs_the_enrolment_code(enrolling_server: TestClient) -> 
         assert answer.json()["code"] == "BAD_ENROLMENT_CODE"
     right = enrolling_server.post("/api/v1/tills/10/register", json={"enrolment_code": "café-2026"})
     assert right.status_code == 201
+
+
+def test_server_without_an_enrolment_code_registers_no_till(db_url: str) -> None:
+    settings = server_settings(db_url, enrolment_code=None)
+    with TestClient(create_app(settings)) as server:
+        for body in ({}, {"enrolment_code": "anything"}):
+            answer = server.post("/api/v1/tills/10/register", json=body)
+            assert answer.status_code == 403
+            assert answer.json()["code"] == "ENROLMENT_CLOSED"
+            assert "--open-enrolment" in answer.json()["message"]
+        assert server.get("/api/v1/tills", headers=ADMIN).json() == []
+
+
+def test_server_started_with_open_enrolment_registers_any_till(db_url: str) -> None:
+    settings = server_settings(db_url, enrolment_code=None, open_enrolment=True)
+    with TestClient(create_app(settings)) as server:
+        answer = server.post("/api/v1/tills/10/register", json={"name": "Bar"})
+        assert answer.status_code == 201, answer.text
 
 
 def test_wrong_or_missing_credential_is_refused(server: TestClient) -> None:

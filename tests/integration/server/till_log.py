@@ -27,13 +27,16 @@ from autonom.server import ServerSettings
 
 ADMIN_TOKEN = "admin-token-for-tests"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+ENROLMENT_CODE = "enrolment-code-for-tests"
 STANDARD = TaxRate(code="A", percent=Decimal("19.00"), name="Standard rate")
 ESPRESSO = Item(plu="100", name="Espresso", price=Decimal("2.40"), tax_code="A")
 CAKE = Item(plu="200", name="Cheesecake", price=Decimal("4.20"), tax_code="A")
 
 
 def server_settings(db_url: str, **changes: Any) -> ServerSettings:
-    return ServerSettings(db_url=db_url, store_id=1, admin_token=ADMIN_TOKEN, **changes)
+    """The server under test: store 1, the tests' admin token and enrolment code."""
+    defaults = {"admin_token": ADMIN_TOKEN, "enrolment_code": ENROLMENT_CODE}
+    return ServerSettings(db_url=db_url, store_id=1, **(defaults | changes))
 
 
 class TillLog:
@@ -148,7 +151,8 @@ def batch(operations: list[dict[str, Any]]) -> dict[str, Any]:
 
 def register(client: TestClient, number: int) -> TillLog:
     """Register till ``number`` and return its (empty) log holding the credential."""
-    answer = client.post(f"/api/v1/tills/{number}/register", json={"name": f"Till {number}"})
+    registration = {"name": f"Till {number}", "enrolment_code": ENROLMENT_CODE}
+    answer = client.post(f"/api/v1/tills/{number}/register", json=registration)
     assert answer.status_code == 201, answer.text
     till = TillLog(number)
     till.credential = answer.json()["credential"]

@@ -21,7 +21,7 @@ import pytest
 
 from autonom.till.bootstrap import Till, TillSettings, bootstrap
 from tests.integration.till.conftest import TILL, wait_for
-from tests.support.processes import ADMIN_TOKEN, Part, start_seeded_server
+from tests.support.processes import ADMIN_TOKEN, ENROLMENT_CODE, Part, start_seeded_server
 
 pytestmark = pytest.mark.e2e
 
@@ -36,7 +36,11 @@ def server(tmp_path: Path) -> Iterator[Part]:
 @pytest.fixture
 def till(tmp_path: Path, server: Part) -> Iterator[Till]:
     settings = TillSettings(
-        number=TILL, server_url=server.url, data_dir=tmp_path / "till-10", printer="none"
+        number=TILL,
+        server_url=server.url,
+        data_dir=tmp_path / "till-10",
+        printer="none",
+        enrolment_code=ENROLMENT_CODE,
     )
     running = bootstrap(settings)
     running.start()

@@ -6,7 +6,7 @@ from autonom.server.adapters.database import (
     migrate,
     prepare_database,
 )
-from autonom.server.adapters.repository import FlagRecord, ReceiptRecord, TillRecord
+from autonom.server.adapters.repositories import FlagRecord, ReceiptRecord, TillRecord
 from autonom.server.adapters.unit_of_work import SqlUnitOfWork
 
 __all__ = [

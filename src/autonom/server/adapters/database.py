@@ -84,15 +84,16 @@ def _schema_transaction(engine: Engine) -> Iterator[Connection]:
         yield connection
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to Alembic's head, once even when several processes start together."""
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to Alembic's head (or to ``revision``, to test an upgrade), once
+    even when several processes start together."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     # Alembic narrates every step at INFO; a server start needs none of it.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     with _schema_transaction(engine) as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
 
 
 def ensure_store(engine: Engine, store_id: int) -> None:

@@ -145,8 +145,32 @@ tickets = Table(
     Column("receipt_number", String(16), nullable=True),
     Column("opened_at", UtcDateTime, nullable=False),
     Column("closed_at", UtcDateTime, nullable=True),
-    Column("bookings", Text, nullable=False),  # JSON list of BookingPublic
     Index("ix_tickets_table", "store_id", "status", "table_number"),
+)
+
+# The bookings of each ticket as the server rebuilt it, the domain ``Booking``'s fields;
+# ``line`` keeps the order in which they were booked. No foreign key to ``tickets``: SQLite
+# rebuilds a table to alter it (batch migrations), and its DROP would cascade to the rows.
+ticket_bookings = Table(
+    "ticket_bookings",
+    metadata,
+    Column("store_id", Integer, primary_key=True, autoincrement=False),
+    Column("ticket_id", String(64), primary_key=True),
+    Column("booking_id", String(64), primary_key=True),
+    Column("line", Integer, nullable=False),
+    Column("plu", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    Column("unit_price", TwoPlaces, nullable=False),
+    Column("tax_code", Text, nullable=False),
+    Column("tax_percent", TwoPlaces, nullable=False),
+    Column("operator_number", Integer, nullable=False),
+    Column("till_number", Integer, nullable=False),
+    Column("booked_at", UtcDateTime, nullable=False),
+    Column("offline", Boolean, nullable=False),
+    Column("void_reason", Text, nullable=True),
+    Column("voided_by", Integer, nullable=True),
+    Column("voided_at", UtcDateTime, nullable=True),
 )
 
 receipts = Table(

@@ -11,7 +11,8 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine, RootTransaction
 
 from autonom.server.adapters.database import write_connection
-from autonom.server.adapters.repository import (
+from autonom.server.adapters.repositories import (
+    BackOfficeQueries,
     FlagRepository,
     MasterDataRepository,
     ModeEventRepository,
@@ -36,6 +37,7 @@ class SqlUnitOfWork:
     station_settings: StationSettingsRepository
     till_status: TillStatusRepository
     mode_events: ModeEventRepository
+    back_office: BackOfficeQueries
 
     def __init__(self, engine: Engine, store_id: int, *, write: bool = True) -> None:
         self.engine = engine
@@ -57,6 +59,7 @@ class SqlUnitOfWork:
         self.station_settings = StationSettingsRepository(connection, self.store_id)
         self.till_status = TillStatusRepository(connection, self.store_id)
         self.mode_events = ModeEventRepository(connection, self.store_id)
+        self.back_office = BackOfficeQueries(connection, self.store_id)
         return self
 
     def commit(self) -> None:

@@ -4,7 +4,6 @@ the back-office page under ``/back-office``."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -28,8 +27,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
     engine = prepare_database(settings.db_url, settings.store_id)
     admin_token = settings.admin_token
     if admin_token is None:
-        admin_token = secrets.token_urlsafe(16)
-        log.warning("no admin token given; generated one", admin_token=admin_token)
+        # Generated and shown by ``autonom server`` only: a token must never reach a log.
+        raise ValueError("create_app needs settings.admin_token; autonom server makes one")
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

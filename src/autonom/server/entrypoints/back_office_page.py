@@ -26,6 +26,7 @@ from autonom.contracts import ModeEventPublic, StationSettingsPublic
 from autonom.domain.mode_log import format_log_line
 from autonom.server import service_layer as handlers
 from autonom.server.adapters import SqlUnitOfWork
+from autonom.server.domain import QUIET_AFTER_S, quiet_for
 from autonom.server.entrypoints.deps import (
     ADMIN_COOKIE,
     AdminPageDep,
@@ -137,13 +138,8 @@ def log_out() -> Response:
 @router.get("/tills")
 def tills(request: Request, _admin: AdminPageDep, uow: ReadUnitOfWorkDep) -> Response:
     now = datetime.now(UTC)
-    rows = [
-        (till, handlers.quiet_for(till.reported_at, now))
-        for till in handlers.till_overview(uow=uow)
-    ]
-    return render(
-        request, "tills.html", rows=rows, quiet_after=handlers.QUIET_AFTER_S, refresh_s=REFRESH_S
-    )
+    rows = [(till, quiet_for(till.reported_at, now)) for till in handlers.till_overview(uow=uow)]
+    return render(request, "tills.html", rows=rows, quiet_after=QUIET_AFTER_S, refresh_s=REFRESH_S)
 
 
 @router.get("/tills/open")
@@ -195,9 +191,7 @@ def _till_page(
     typed: dict[str, Any] | None = None,
 ) -> Response:
     history = handlers.till_history(uow=uow, number=number, limit=HISTORY_LENGTH)
-    quiet = (
-        handlers.quiet_for(history.till.reported_at, datetime.now(UTC)) if history.till else None
-    )
+    quiet = quiet_for(history.till.reported_at, datetime.now(UTC)) if history.till else None
     limits = StationSettingsPublic.model_json_schema()["properties"]["auto_return_s"]
     return render(
         request,

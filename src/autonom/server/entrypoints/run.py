@@ -26,6 +26,7 @@ def serve(
     port: int,
     admin_token: str | None,
     enrolment_code: str | None,
+    open_enrolment: bool,
     store_id: int,
 ) -> None:
     """Migrate the database and serve the API until Ctrl-C."""
@@ -33,12 +34,19 @@ def serve(
     console = Console()
     if admin_token is None:
         admin_token = secrets.token_urlsafe(16)
-        console.print(f"Back-office token (none was given): [bold]{admin_token}[/bold]")
+        # Once, plainly, on the console that started the server; never to a log.
+        print(f"Back-office token (none was given): {admin_token}", flush=True)
+    if enrolment_code is None and not open_enrolment:
+        console.print(
+            "No enrolment code: new tills cannot register. Start with --enrolment-code CODE, "
+            "or with --open-enrolment to let any till register."
+        )
     settings = ServerSettings(
         db_url=db_url,
         store_id=store_id,
         admin_token=admin_token,
         enrolment_code=enrolment_code,
+        open_enrolment=open_enrolment,
         host=host,
         port=port,
     )

@@ -79,6 +79,7 @@ def register_till(
         number=number,
         registration=registration,
         enrolment_code=context.settings.enrolment_code,
+        open_enrolment=context.settings.open_enrolment,
         now=datetime.now(UTC),
     )
     log.info("till registered", till=number)

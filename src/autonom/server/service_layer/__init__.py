@@ -9,12 +9,9 @@ from autonom.server.service_layer.catalog import (
     store_catalog,
 )
 from autonom.server.service_layer.heartbeat import (
-    QUIET_AFTER_S,
     TillHistory,
     mode_events,
-    new_events,
     put_station_settings,
-    quiet_for,
     receive_heartbeat,
     station_settings,
     till_history,
@@ -46,7 +43,6 @@ from autonom.server.service_layer.tills import (
 )
 
 __all__ = [
-    "QUIET_AFTER_S",
     "BadRow",
     "Catalog",
     "ImportSummary",
@@ -61,11 +57,9 @@ __all__ = [
     "list_flags",
     "master_data",
     "mode_events",
-    "new_events",
     "operators",
     "push",
     "put_station_settings",
-    "quiet_for",
     "read_catalog",
     "receive_heartbeat",
     "register_till",

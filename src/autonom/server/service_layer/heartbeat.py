@@ -3,34 +3,18 @@ it logged, kept exactly once, and the station settings it gets back in the answe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from autonom.contracts import (
     HeartbeatAck,
     HeartbeatReport,
-    ModeEventIn,
     ModeEventPublic,
     StationSettingsPublic,
 )
 from autonom.domain.numbering import check_till_number
 from autonom.server.adapters import SqlUnitOfWork, TillRecord
-
-# A till reports every few seconds while it reaches the server; after this long without a
-# report the back office says so, and that the mode shown is only the last one known.
-QUIET_AFTER_S = 15
-
-
-def new_events(*, events_through: int, events: Sequence[ModeEventIn]) -> list[ModeEventIn]:
-    """The events the server does not hold yet: those above ``events_through``, by seq,
-    each seq once. A jump in seq (a till whose database was replaced) is accepted: the
-    report is never refused, the history just shows what arrived."""
-    fresh: dict[int, ModeEventIn] = {}
-    for event in sorted(events, key=lambda e: e.seq):
-        if event.seq > events_through:
-            fresh.setdefault(event.seq, event)
-    return list(fresh.values())
+from autonom.server.domain import new_events
 
 
 def receive_heartbeat(
@@ -78,7 +62,7 @@ def put_station_settings(
 def till_overview(*, uow: SqlUnitOfWork) -> list[TillRecord]:
     """Every registered till: position, last push, last report and station settings."""
     with uow:
-        return uow.tills.list()
+        return uow.back_office.tills()
 
 
 def mode_events(*, uow: SqlUnitOfWork, number: int, limit: int) -> list[ModeEventPublic]:
@@ -103,19 +87,10 @@ def till_history(*, uow: SqlUnitOfWork, number: int, limit: int) -> TillHistory:
     """The till's facts, station settings and latest ``limit`` mode events, read at once."""
     check_till_number(number)
     with uow:
-        found = uow.tills.list(number=number)
+        found = uow.back_office.tills(number=number)
         return TillHistory(
             number=number,
             till=found[0] if found else None,
             station_settings=uow.station_settings.get(number),
             events=uow.mode_events.list(number, limit=limit),
         )
-
-
-def quiet_for(reported_at: datetime | None, now: datetime) -> int | None:
-    """Whole seconds since the till's last report when that is more than ``QUIET_AFTER_S``
-    (None otherwise, and None before its first report)."""
-    if reported_at is None:
-        return None
-    seconds = int((now - reported_at).total_seconds())
-    return seconds if seconds > QUIET_AFTER_S else None

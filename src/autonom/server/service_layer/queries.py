@@ -30,10 +30,10 @@ def find_receipts(
 ) -> list[ReceiptRecord]:
     """Receipts, optionally of one till and of one day (UTC)."""
     with uow:
-        return uow.receipts.list(till_number=till_number, day=day)
+        return uow.back_office.receipts(till_number=till_number, day=day)
 
 
 def list_flags(*, uow: SqlUnitOfWork) -> list[FlagRecord]:
     """Everything the server accepted but a person should look at (invariant 6)."""
     with uow:
-        return uow.flags.list()
+        return uow.back_office.flags()

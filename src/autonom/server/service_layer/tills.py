@@ -30,10 +30,23 @@ def register_till(
     number: int,
     registration: TillRegistration,
     enrolment_code: str | None,
+    open_enrolment: bool = False,
     now: datetime,
 ) -> TillRegistered:
-    """Register till ``number`` and hand it a fresh credential (shown once, kept hashed)."""
+    """Register till ``number`` and hand it a fresh credential (shown once, kept hashed).
+
+    A server without an enrolment code registers no till unless it was started with
+    ``open_enrolment``: anyone on the network could otherwise push as a new till.
+    """
     check_till_number(number)
+    if enrolment_code is None and not open_enrolment:
+        raise Refusal(
+            codes.ENROLMENT_CLOSED,
+            "This server takes no new tills: start it with --enrolment-code CODE (or "
+            "AUTONOM_ENROLMENT_CODE) and give the till that code, or with --open-enrolment "
+            "to let any till register.",
+            status=403,
+        )
     if enrolment_code is not None and not secrets_match(
         registration.enrolment_code, enrolment_code
     ):

@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("mode", sa.String(length=30), nullable=False),
         sa.Column("activity", sa.String(length=10), nullable=False),
         sa.Column("unsent_operations", sa.Integer(), nullable=False),
+        sa.Column("events_through", sa.BigInteger(), nullable=False),
         sa.Column("reported_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("store_id", "till_number", name=op.f("pk_till_status")),
     )

@@ -11,7 +11,7 @@ import pytest
 
 from autonom.contracts import Operation
 from autonom.domain import Refusal, TicketClosed, TicketOpened
-from autonom.server.service_layer.sync import check_events, plan_push
+from autonom.server.domain import check_events, plan_push
 
 AT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -65,11 +65,15 @@ def test_batch_starting_after_a_gap_is_refused_with_the_expected_sequence() -> N
     assert refused.value.detail == {"expected": 5}
 
 
-def test_batch_with_a_hole_is_refused() -> None:
+def test_batch_with_a_hole_is_refused_with_where_the_server_stands() -> None:
+    # Nothing of the batch is written, so the till must resend from 1, not from 3.
     with pytest.raises(Refusal) as refused:
         plan_push(applied_through=0, operations=log(1, 2, 4), stored_op_ids={})
     assert refused.value.code == "SEQUENCE_GAP"
-    assert refused.value.detail == {"expected": 3}
+    assert refused.value.detail == {"expected": 1}
+    with pytest.raises(Refusal) as refused:
+        plan_push(applied_through=4, operations=log(5, 6, 8), stored_op_ids={})
+    assert refused.value.detail == {"expected": 5}
 
 
 def test_other_operation_at_a_held_sequence_is_a_conflict() -> None:

@@ -1,35 +1,18 @@
-"""The heartbeat's rules without a database: which reported events are new, when a till
-counts as not heard from, and how an event reads as the till's log line."""
+"""The heartbeat's rules without a database: which reported events are new and when a till
+counts as not heard from."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from autonom.contracts import ModeEventIn, ModeEventPublic
-from autonom.server.entrypoints.back_office_page import local_time, log_line
-from autonom.server.service_layer import QUIET_AFTER_S, new_events, quiet_for
+from autonom.contracts import ModeEventIn
+from autonom.server.domain import QUIET_AFTER_S, new_events, quiet_for
 
 AT = datetime(2026, 8, 12, 14, 21, 47, tzinfo=UTC)
-# Central European time with its summer time, spelled so that no tz database is needed.
-CENTRAL_EUROPE = "CET-1CEST,M3.5.0,M10.5.0/3"
 
 
 def event(seq: int, words: str = "OFFLINE NO PING") -> ModeEventIn:
     return ModeEventIn(seq=seq, at=AT, link="server", words=words, state="outage_pending")
-
-
-@pytest.fixture
-def central_europe(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The process's local time zone is Central European time for the test."""
-    monkeypatch.setenv("TZ", CENTRAL_EUROPE)
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def test_events_above_what_the_server_holds_are_new() -> None:
@@ -59,14 +42,3 @@ def test_a_till_is_not_heard_from_after_the_quiet_limit() -> None:
     assert quiet_for(AT, AT + timedelta(seconds=QUIET_AFTER_S)) is None
     assert quiet_for(AT, AT + timedelta(seconds=QUIET_AFTER_S + 1)) == QUIET_AFTER_S + 1
     assert quiet_for(AT, AT + timedelta(minutes=2, seconds=0.7)) == 120
-
-
-@pytest.mark.usefixtures("central_europe")
-def test_event_reads_as_the_log_line_in_local_time() -> None:
-    summer = ModeEventPublic(
-        till_number=10, received_at=AT, **event(1).model_dump(exclude={"at"}), at=AT
-    )
-    assert log_line(summer) == "12.08.2026 / 16:21:47: OFFLINE NO PING"
-    winter = summer.model_copy(update={"at": datetime(2026, 11, 20, 8, 5, 9, tzinfo=UTC)})
-    assert log_line(winter) == "20.11.2026 / 09:05:09: OFFLINE NO PING"
-    assert local_time(AT) == "12.08.2026 16:21:47"

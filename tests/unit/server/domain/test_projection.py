@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from autonom.domain import BookingAdded, TicketOpened, TicketStatus
-from autonom.server.service_layer.projection import replay_ticket
+from autonom.server.domain import replay_ticket
 
 AT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 

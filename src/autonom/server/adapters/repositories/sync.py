@@ -1,0 +1,291 @@
+"""The push's tables: tills and their log positions, operations, tickets with their
+bookings, receipts and flags (docs/sync-protocol.md)."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from autonom.contracts import EVENT_ADAPTER, BookingPublic, Operation, TicketPublic
+from autonom.domain import Booking, Event, Ticket, TicketClosed
+from autonom.server.adapters import tables as t
+from autonom.server.adapters.repositories.base import Repository, dialect_insert, upsert
+
+
+class TillRepository(Repository):
+    """Registered tills, their credentials and the position of each till's log."""
+
+    def add(self, *, number: int, name: str, credential_hash: str, at: datetime) -> bool:
+        """Register a till at position 0; False when the number is already taken."""
+        taken = self.connection.execute(
+            select(t.tills.c.number).where(
+                t.tills.c.store_id == self.store_id, t.tills.c.number == number
+            )
+        ).first()
+        if taken is not None:
+            return False
+        try:
+            with self.connection.begin_nested():
+                self.connection.execute(
+                    t.tills.insert().values(
+                        store_id=self.store_id,
+                        number=number,
+                        name=name,
+                        credential_hash=credential_hash,
+                        registered_at=at,
+                    )
+                )
+        except IntegrityError:  # registered by a concurrent request a moment ago
+            return False
+        position = dialect_insert(self.connection, t.till_positions).values(
+            store_id=self.store_id, till_number=number, applied_through=0
+        )
+        # A till that was registered before keeps its position (its log continues).
+        self.connection.execute(position.on_conflict_do_nothing())
+        return True
+
+    def set_credential(self, number: int, credential_hash: str) -> bool:
+        """Replace the till's credential hash; False when the till is not registered."""
+        result = self.connection.execute(
+            update(t.tills)
+            .where(t.tills.c.store_id == self.store_id, t.tills.c.number == number)
+            .values(credential_hash=credential_hash)
+        )
+        return result.rowcount == 1
+
+    def number_for_credential(self, credential_hash: str) -> int | None:
+        """The number of the till holding the credential with this hash."""
+        number = self.connection.execute(
+            select(t.tills.c.number).where(
+                t.tills.c.store_id == self.store_id,
+                t.tills.c.credential_hash == credential_hash,
+            )
+        ).scalar()
+        return None if number is None else int(number)
+
+    def position(self, number: int, *, lock: bool = False) -> int:
+        """The highest sequence applied for the till; ``lock`` holds its row to commit."""
+        p = t.till_positions
+        query = select(p.c.applied_through).where(
+            p.c.store_id == self.store_id, p.c.till_number == number
+        )
+        if lock:
+            query = query.with_for_update()  # PostgreSQL; SQLite's BEGIN IMMEDIATE did it
+        applied = self.connection.execute(query).scalar()
+        return int(applied or 0)
+
+    def advance(self, number: int, *, applied_through: int, at: datetime) -> None:
+        """Move the till's position to ``applied_through`` after a push at ``at``."""
+        p = t.till_positions
+        self.connection.execute(
+            update(p)
+            .where(p.c.store_id == self.store_id, p.c.till_number == number)
+            .values(applied_through=applied_through, last_push_at=at)
+        )
+
+
+class OperationRepository(Repository):
+    """Every operation a till pushed, kept in the order the server applied them."""
+
+    def op_ids_at(self, till_number: int, seqs: Sequence[int]) -> dict[int, str]:
+        """The op_id stored at each of ``seqs`` for the till (absent seqs are left out)."""
+        o = t.operations
+        rows = self.connection.execute(
+            select(o.c.seq, o.c.op_id).where(
+                o.c.store_id == self.store_id, o.c.till_number == till_number, o.c.seq.in_(seqs)
+            )
+        )
+        return {r.seq: r.op_id for r in rows}
+
+    def stored_op_ids(self, op_ids: Sequence[str]) -> set[str]:
+        """Which of ``op_ids`` the server holds already, at any sequence."""
+        o = t.operations
+        rows = self.connection.execute(
+            select(o.c.op_id).where(o.c.store_id == self.store_id, o.c.op_id.in_(op_ids))
+        )
+        return {r.op_id for r in rows}
+
+    def add(self, till_number: int, operation: Operation, *, at: datetime) -> None:
+        """Keep one operation of the till, applied at ``at``."""
+        event = operation.event
+        self.connection.execute(
+            t.operations.insert().values(
+                store_id=self.store_id,
+                till_number=till_number,
+                seq=operation.seq,
+                op_id=str(operation.op_id),
+                kind=event.kind,
+                ticket_id=event.ticket_id,
+                recorded_at=operation.recorded_at,
+                applied_at=at,
+                payload=EVENT_ADAPTER.dump_json(event).decode(),
+            )
+        )
+
+    def events_of(self, ticket_id: str) -> list[Event]:
+        """The ticket's events in the order the server applied them."""
+        o = t.operations
+        rows = self.connection.execute(
+            select(o.c.payload)
+            .where(o.c.store_id == self.store_id, o.c.ticket_id == ticket_id)
+            .order_by(o.c.id)
+        )
+        return [EVENT_ADAPTER.validate_json(r.payload) for r in rows]
+
+
+class TicketRepository(Repository):
+    """Each ticket as the server merged it: one ``tickets`` row and its ``ticket_bookings``."""
+
+    def lock(self, ticket_ids: Iterable[str]) -> None:
+        """Serialise pushes from different tills that touch the same tickets (shared tables).
+
+        Sorted, so two pushes never wait on each other crosswise. SQLite needs nothing:
+        its writers already take turns.
+        """
+        if not self._is_postgresql():
+            return
+        for ticket_id in sorted(set(ticket_ids)):
+            key = zlib.crc32(f"{self.store_id}/{ticket_id}".encode())
+            self.connection.execute(select(func.pg_advisory_xact_lock(key)))
+
+    def get(self, ticket_id: str) -> TicketPublic | None:
+        """The ticket with its bookings, or None when the server never saw it."""
+        tk = t.tickets
+        found = self._read(
+            select(tk).where(tk.c.store_id == self.store_id, tk.c.ticket_id == ticket_id)
+        )
+        return found[0] if found else None
+
+    def find(self, *, status: str | None, table: int | None) -> list[TicketPublic]:
+        """Tickets by status and table, oldest first, each with its bookings."""
+        tk = t.tickets
+        query = select(tk).where(tk.c.store_id == self.store_id)
+        if status is not None:
+            query = query.where(tk.c.status == status)
+        if table is not None:
+            query = query.where(tk.c.table_number == table)
+        return self._read(query.order_by(tk.c.opened_at, tk.c.ticket_id))
+
+    def save(self, ticket: Ticket) -> None:
+        """Write the projection of a ticket rebuilt from its events: its row and all its
+        bookings in one statement (a booking is never removed, a void changes it)."""
+        receipt = ticket.receipt
+        upsert(
+            self.connection,
+            t.tickets,
+            {
+                "store_id": self.store_id,
+                "ticket_id": ticket.ticket_id,
+                "table_number": ticket.table,
+                "till_number": ticket.till_number,
+                "owner": ticket.owner,
+                "status": ticket.status.value,
+                "total": receipt.total if receipt else ticket.total,
+                "receipt_number": receipt.number if receipt else None,
+                "opened_at": ticket.opened_at,
+                "closed_at": receipt.closed_at if receipt else None,
+            },
+        )
+        if not ticket.bookings:
+            return
+        tb = t.ticket_bookings
+        rows = [
+            {"store_id": self.store_id, "ticket_id": ticket.ticket_id, "line": line}
+            | {name: getattr(booking, name) for name in BOOKING_COLUMNS}
+            for line, booking in enumerate(ticket.bookings, start=1)
+        ]
+        statement = dialect_insert(self.connection, tb).values(rows)
+        self.connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=[tb.c.store_id, tb.c.ticket_id, tb.c.booking_id],
+                set_={name: statement.excluded[name] for name in ("line", *BOOKING_COLUMNS)},
+            )
+        )
+
+    def _read(self, query: Any) -> list[TicketPublic]:
+        """The tickets ``query`` selects, with their bookings read in one more query."""
+        rows = self.connection.execute(query).all()
+        if not rows:
+            return []
+        tb = t.ticket_bookings
+        bookings: dict[str, list[BookingPublic]] = {row.ticket_id: [] for row in rows}
+        for b in self.connection.execute(
+            select(tb)
+            .where(tb.c.store_id == self.store_id, tb.c.ticket_id.in_(list(bookings)))
+            .order_by(tb.c.ticket_id, tb.c.line)
+        ):
+            booking = Booking(**{name: b._mapping[name] for name in BOOKING_COLUMNS})
+            bookings[b.ticket_id].append(BookingPublic.of(booking))
+        return [
+            TicketPublic(
+                ticket_id=row.ticket_id,
+                table=row.table_number,
+                till_number=row.till_number,
+                owner=row.owner,
+                opened_at=row.opened_at,
+                status=row.status,
+                total=row.total,
+                receipt_number=row.receipt_number,
+                bookings=bookings[row.ticket_id],
+            )
+            for row in rows
+        ]
+
+
+# The columns of ``ticket_bookings`` that are the domain ``Booking``'s fields, by name.
+BOOKING_COLUMNS = tuple(
+    c.name for c in t.ticket_bookings.columns if c.name not in ("store_id", "ticket_id", "line")
+)
+
+
+class ReceiptRepository(Repository):
+    """Receipts of closed tickets; a reused number is kept as a duplicate (invariant 6)."""
+
+    def number_used(self, number: str) -> bool:
+        """Whether a receipt with this number is held already."""
+        r = t.receipts
+        found = self.connection.execute(
+            select(r.c.id).where(r.c.store_id == self.store_id, r.c.number == number).limit(1)
+        ).first()
+        return found is not None
+
+    def add(self, event: TicketClosed, *, duplicate: bool) -> None:
+        """Keep the receipt of a closed ticket."""
+        self.connection.execute(
+            t.receipts.insert().values(
+                store_id=self.store_id,
+                number=event.receipt_number,
+                ticket_id=event.ticket_id,
+                till_number=event.till_number,
+                total=event.total,
+                closed_at=event.closed_at,
+                offline=event.offline,
+                duplicate=duplicate,
+                payload=EVENT_ADAPTER.dump_json(event).decode(),
+            )
+        )
+
+
+class FlagRepository(Repository):
+    """What the server accepted but a person should look at (invariant 6)."""
+
+    def add(
+        self, *, till_number: int, seq: int, ticket_id: str | None, code: str, message: str
+    ) -> None:
+        """Raise one flag about operation ``seq`` of the till."""
+        self.connection.execute(
+            t.flags.insert().values(
+                store_id=self.store_id,
+                till_number=till_number,
+                seq=seq,
+                ticket_id=ticket_id,
+                code=code,
+                message=message,
+                created_at=datetime.now(UTC),
+            )
+        )

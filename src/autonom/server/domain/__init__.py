@@ -1,0 +1,44 @@
+"""The server's own rules, pure: the push (which operations are new, which batches are
+refused), the findings that become flags, rebuilding a ticket from its events, and the
+heartbeat's events. No database, no clock, no HTTP; the service layer calls them."""
+
+from autonom.server.domain.findings import (
+    CHANGED_AFTER_CLOSE,
+    RECEIPT_NUMBER_REUSED,
+    TICKET_CLOSED_TWICE,
+    UNKNOWN_BOOKING,
+    UNKNOWN_TICKET,
+    Finding,
+    TicketFacts,
+    findings,
+)
+from autonom.server.domain.heartbeat import QUIET_AFTER_S, new_events, quiet_for
+from autonom.server.domain.projection import replay_ticket, stand_in_opening
+from autonom.server.domain.push import (
+    PushPlan,
+    check_events,
+    op_ids_reused,
+    plan_push,
+    sequence_gap,
+)
+
+__all__ = [
+    "CHANGED_AFTER_CLOSE",
+    "QUIET_AFTER_S",
+    "RECEIPT_NUMBER_REUSED",
+    "TICKET_CLOSED_TWICE",
+    "UNKNOWN_BOOKING",
+    "UNKNOWN_TICKET",
+    "Finding",
+    "PushPlan",
+    "TicketFacts",
+    "check_events",
+    "findings",
+    "new_events",
+    "op_ids_reused",
+    "plan_push",
+    "quiet_for",
+    "replay_ticket",
+    "sequence_gap",
+    "stand_in_opening",
+]
