@@ -72,8 +72,10 @@ def test_sales_are_uploaded_in_order_in_batches_and_counted_until_sent(
         till.sell("100", "200")  # 4 operations each
     uploader = make_uploader(till, server, batch_size=5)
     assert uploader.unsent_count() == 12
-    assert uploader.unsent_receipt_count() == 3
-    closes = [d.receipt_number for d in uploader.unsent_documents() if d.kind == "ticket_closed"]
+    with till.reading() as uow:
+        assert uow.outbox.unsent_receipt_count() == 3
+        documents = uow.outbox.unsent_documents()
+    closes = [d.receipt_number for d in documents if d.kind == "ticket_closed"]
     assert closes == ["10000001-01", "10000002-01", "10000003-01"]
 
     assert uploader.push_pending() == 12
@@ -81,8 +83,9 @@ def test_sales_are_uploaded_in_order_in_batches_and_counted_until_sent(
     assert [op.seq for op in server.applied] == list(range(1, 13))
     assert server.batches == [[1, 2, 3, 4, 5], [6, 7, 8, 9, 10], [11, 12]]
     assert uploader.unsent_count() == 0
-    assert uploader.unsent_receipt_count() == 0
-    assert uploader.unsent_documents() == []
+    with till.reading() as uow:
+        assert uow.outbox.unsent_receipt_count() == 0
+        assert uow.outbox.unsent_documents() == []
     uploader.stop()
 
 
