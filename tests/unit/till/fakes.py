@@ -13,7 +13,14 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
 
-from autonom.contracts import MasterData, Operation, TicketPublic
+from autonom.contracts import (
+    MasterData,
+    Operation,
+    PushBatch,
+    PushResult,
+    TicketPublic,
+    TillPosition,
+)
 from autonom.domain import (
     Event,
     Item,
@@ -27,8 +34,11 @@ from autonom.domain import (
     TicketStatus,
     errors,
 )
+from autonom.domain.errors import SEQUENCE_GAP
 from autonom.till.adapters.outbox import RECEIPT_KIND, UnsentDocument
 from autonom.till.adapters.repository import SnapshotInfo
+from autonom.till.adapters.server_link import ServerUnreachable
+from autonom.till.domain import LogEntry, Mode, StationSettings
 
 
 @dataclass
@@ -207,9 +217,11 @@ class FakeUnitOfWork:
     operations: list[Operation] = field(default_factory=list)
     sent: set[int] = field(default_factory=set)
     commits: int = 0
+    transactions: int = 0
     on_commit: list[object] = field(default_factory=list)
 
     def __enter__(self) -> Self:
+        self.transactions += 1
         self.tickets = FakeTickets(self.stored)
         self.master_data = self.master
         self.ranges = FakeRanges(self.stored_ranges, self.till_number)
@@ -245,3 +257,66 @@ class FakeUnitOfWork:
         self.operations.append(
             Operation(seq=seq, op_id=uuid.uuid4(), recorded_at=self.at, event=event)
         )
+
+
+@dataclass
+class FakeStation:
+    """The mode log's store in memory (what ``ModeKeeper`` writes and resumes from)."""
+
+    mode: Mode = Mode.LIVE
+    settings: StationSettings = field(default_factory=lambda: StationSettings(True, 30.0))
+    log: list[LogEntry] = field(default_factory=list)
+
+    def record(self, entry: LogEntry) -> int:
+        self.log.append(entry)
+        return len(self.log)
+
+    def saved_mode(self) -> Mode:
+        return self.mode
+
+    def save_mode(self, mode: Mode) -> None:
+        self.mode = mode
+
+    def station_settings(self) -> StationSettings:
+        return self.settings
+
+    def save_station_settings(self, settings: StationSettings, at: datetime) -> None:
+        self.settings = settings
+
+
+@dataclass
+class SequencedServer:
+    """Applies operations whose seq follows its position, skips old ones, refuses gaps."""
+
+    credential: str | None = "secret"
+    reachable: bool = True
+    lose_next_answer: bool = False
+    applied: list[Operation] = field(default_factory=list)
+    batches: list[list[int]] = field(default_factory=list)
+
+    @property
+    def applied_through(self) -> int:
+        return self.applied[-1].seq if self.applied else 0
+
+    def push(self, batch: PushBatch) -> PushResult:
+        if not self.reachable:
+            raise ServerUnreachable("connection refused")
+        self.batches.append([op.seq for op in batch.operations])
+        new = [op for op in batch.operations if op.seq > self.applied_through]
+        if new and new[0].seq != self.applied_through + 1:
+            raise Refusal(SEQUENCE_GAP, "gap", 409, detail={"expected": self.applied_through + 1})
+        self.applied.extend(new)
+        result = PushResult(
+            applied_through=self.applied_through,
+            applied=len(new),
+            skipped=len(batch.operations) - len(new),
+        )
+        if self.lose_next_answer:
+            self.lose_next_answer = False
+            raise ServerUnreachable("read timed out")  # applied, but the till never hears
+        return result
+
+    def position(self) -> TillPosition:
+        if not self.reachable:
+            raise ServerUnreachable("connection refused")
+        return TillPosition(till_number=10, applied_through=self.applied_through)

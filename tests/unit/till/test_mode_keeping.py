@@ -49,13 +49,17 @@ def station(till: TillUnderTest) -> Iterator[StationStore]:
     opened.close()
 
 
-def keeper_of(till: TillUnderTest, station: StationStore, clock: Monotonic) -> ModeKeeper:
-    def count_local_open_tickets() -> int:
-        with till.reading() as uow:
-            return uow.tickets.count_local_open()
+def local_open_tickets(till: TillUnderTest) -> int:
+    with till.reading() as uow:
+        return uow.tickets.count_local_open()
 
+
+def keeper_of(till: TillUnderTest, station: StationStore, clock: Monotonic) -> ModeKeeper:
     return ModeKeeper(
-        station, till.clock, count_local_open_tickets=count_local_open_tickets, monotonic=clock
+        station,
+        till.clock,
+        count_local_open_tickets=lambda: local_open_tickets(till),
+        monotonic=clock,
     )
 
 
@@ -209,11 +213,6 @@ def test_activity_changes_are_logged_once_each(till: TillUnderTest, station: Sta
         (Link.ACTIVITY, "ACTIVITY ANSWERED"),
     ]
     assert keeper.view().activity is Activity.ALIVE
-
-
-def local_open_tickets(till: TillUnderTest) -> int:
-    with till.reading() as uow:
-        return uow.tickets.count_local_open()
 
 
 def test_local_open_tickets_are_those_opened_or_booked_in_emergency_mode(
