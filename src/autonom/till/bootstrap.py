@@ -1,5 +1,6 @@
-"""Wiring of one till: the settings, the store, the server link, the background threads and
-the printer. ``TillSettings`` is the one settings object; ``bootstrap`` builds a ``Till``."""
+"""Wiring of one till: the settings, the store, the server link, the background threads,
+the printer and the cashier's use cases (``Selling``). ``TillSettings`` is the one settings
+object; ``bootstrap`` builds a ``Till``."""
 
 from __future__ import annotations
 
@@ -7,27 +8,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import structlog
-
-from autonom.devices.printer import (
-    PrinterUnavailable,
-    ReceiptPrinter,
-    StoreHeader,
-    open_printer,
-)
-from autonom.domain import Receipt
+from autonom.devices.printer import ReceiptPrinter, StoreHeader, open_printer
 from autonom.domain.numbering import check_till_number
 from autonom.till.adapters.server_link import ServerLink
 from autonom.till.adapters.station import LOG_DIR, StationStore
 from autonom.till.adapters.store import TillStore
-from autonom.till.adapters.unit_of_work import Clock, TillUnitOfWork
+from autonom.till.adapters.unit_of_work import Clock, SqliteReadUnitOfWork, SqliteUnitOfWork
 from autonom.till.domain import SERVER_LINK, DetectorSettings
 from autonom.till.service_layer.heartbeat import Heartbeat
 from autonom.till.service_layer.modes import ModeKeeper
+from autonom.till.service_layer.selling import Selling, count_local_open_tickets
 from autonom.till.service_layer.snapshot import REFRESH_INTERVAL, SnapshotKeeper
 from autonom.till.service_layer.uploader import Uploader
-
-log = structlog.get_logger(__name__)
 
 DEFAULT_HEADER = StoreHeader(
     name="Autonom demo café", address="1 Market Square, Springfield", vat_id="DE000000000"
@@ -77,27 +69,19 @@ class Till:
     heartbeat: Heartbeat
     printer: ReceiptPrinter
     clock: Clock
+    selling: Selling
 
     @property
     def number(self) -> int:
         return self.store.till_number
 
-    @property
-    def offline(self) -> bool:
-        """True in emergency mode: receipts take the emergency range and the offline mark."""
-        return self.modes.sales_offline
+    def unit_of_work(self) -> SqliteUnitOfWork:
+        """A write transaction (the sales lock, ``BEGIN IMMEDIATE``)."""
+        return SqliteUnitOfWork(self.store, self.clock)
 
-    def unit_of_work(self) -> TillUnitOfWork:
-        return TillUnitOfWork(self.store, self.clock)
-
-    def print_receipt(self, receipt: Receipt) -> str | None:
-        """Print ``receipt``; None when printed, else why not. A failure never undoes the sale."""
-        try:
-            self.printer.print_receipt(receipt, self.settings.store_header, self.number)
-        except PrinterUnavailable as error:
-            log.warning("printer unavailable", receipt=receipt.number, error=str(error))
-            return str(error)
-        return None
+    def reading(self) -> SqliteReadUnitOfWork:
+        """A read-only transaction on this thread's read connection (no lock)."""
+        return SqliteReadUnitOfWork(self.store)
 
     def start(self) -> None:
         self.uploader.start()
@@ -121,8 +105,11 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
     uploader = Uploader(store.path, link)
     store.after_commit(uploader.wake)
 
-    def unit_of_work() -> TillUnitOfWork:
-        return TillUnitOfWork(store, clock)
+    def unit_of_work() -> SqliteUnitOfWork:
+        return SqliteUnitOfWork(store, clock)
+
+    def reading() -> SqliteReadUnitOfWork:
+        return SqliteReadUnitOfWork(store)
 
     snapshot = SnapshotKeeper(
         store,
@@ -135,7 +122,9 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         on_registered=uploader.wake,
     )
     station = StationStore(store.path, settings.data_dir / LOG_DIR, number)
-    modes = ModeKeeper(station, clock)
+    modes = ModeKeeper(
+        station, clock, count_local_open_tickets=lambda: count_local_open_tickets(reading())
+    )
     heartbeat = Heartbeat(
         modes,
         station,
@@ -144,6 +133,19 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         server_url=settings.server_url,
         settings=settings.server_link,
         operator_url=settings.operator_url,
+    )
+    printer = open_printer(settings.printer_spec())
+    selling = Selling(
+        unit_of_work=unit_of_work,
+        reading=reading,
+        modes=modes,
+        tables=link,
+        link_state=snapshot.state,
+        upload_state=uploader.state,
+        printer=printer,
+        header=settings.store_header,
+        till_number=number,
+        clock=clock,
     )
     return Till(
         settings=settings,
@@ -154,6 +156,7 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         station=station,
         modes=modes,
         heartbeat=heartbeat,
-        printer=open_printer(settings.printer_spec()),
+        printer=printer,
         clock=clock,
+        selling=selling,
     )

@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 
 from autonom.contracts import ItemPublic, MasterData, OperatorPublic, TaxRatePublic
-from autonom.domain import PaymentMethod, Receipt, Role, Tender, hash_pin
+from autonom.domain import PaymentMethod, Receipt, Role, hash_pin
 from autonom.till.adapters.store import TillStore
-from autonom.till.adapters.unit_of_work import TillUnitOfWork
+from autonom.till.adapters.unit_of_work import SqliteReadUnitOfWork, SqliteUnitOfWork
 from autonom.till.service_layer import handlers
-from autonom.till.service_layer.commands import AddBooking, CloseTicket, OpenTicket
+from autonom.till.service_layer.commands import AddBooking, CloseTicket, OpenTicket, Tendered
 from autonom.till.service_layer.snapshot import refresh_master_data
+from tests.unit.till.fakes import FixedMode
 
 TILL = 10
 ANNA = 1
@@ -68,8 +69,11 @@ class TillUnderTest:
     clock: ManualClock
     store: TillStore
 
-    def uow(self) -> TillUnitOfWork:
-        return TillUnitOfWork(self.store, self.clock)
+    def uow(self) -> SqliteUnitOfWork:
+        return SqliteUnitOfWork(self.store, self.clock)
+
+    def reading(self) -> SqliteReadUnitOfWork:
+        return SqliteReadUnitOfWork(self.store)
 
     def reopen(self) -> None:
         """Close the database (rolling back anything open, like a crash) and open it again."""
@@ -84,9 +88,9 @@ class TillUnderTest:
                 AddBooking(ticket.ticket_id, plu, 1, ANNA), self.uow(), offline=offline
             )
         return handlers.close_ticket(
-            CloseTicket(ticket.ticket_id, (Tender(PaymentMethod.CASH, Decimal(cash)),), ANNA),
+            CloseTicket(ticket.ticket_id, (Tendered(PaymentMethod.CASH, Decimal(cash)),), ANNA),
             self.uow(),
-            offline=offline,
+            mode=FixedMode(offline),
         )
 
 

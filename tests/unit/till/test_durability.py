@@ -17,8 +17,15 @@ from autonom.domain import Form, PaymentMethod, Refusal, Tender, errors
 from autonom.domain.journal import first_break
 from autonom.till.adapters.unit_of_work import read_journal
 from autonom.till.service_layer import handlers
-from autonom.till.service_layer.commands import AddBooking, CloseTicket, OpenTicket, VoidBooking
+from autonom.till.service_layer.commands import (
+    AddBooking,
+    CloseTicket,
+    OpenTicket,
+    Tendered,
+    VoidBooking,
+)
 from tests.unit.till.conftest import ANNA, TillUnderTest, open_till
+from tests.unit.till.fakes import LIVE
 
 
 def outbox(till: TillUnderTest) -> list[sqlite3.Row]:
@@ -69,8 +76,9 @@ def test_every_event_gets_exactly_one_outbox_row_with_a_gapless_sequence(
         VoidBooking(ticket.ticket_id, booking.booking_id, "wrong item", ANNA), till.uow()
     )
     handlers.close_ticket(
-        CloseTicket(ticket.ticket_id, (Tender(PaymentMethod.CARD, Decimal("5.70")),), ANNA),
+        CloseTicket(ticket.ticket_id, (Tendered(PaymentMethod.CARD, Decimal("5.70")),), ANNA),
         till.uow(),
+        mode=LIVE,
     )
 
     rows = outbox(till)

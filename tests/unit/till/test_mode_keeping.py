@@ -49,8 +49,18 @@ def station(till: TillUnderTest) -> Iterator[StationStore]:
     opened.close()
 
 
+def local_open_tickets(till: TillUnderTest) -> int:
+    with till.reading() as uow:
+        return uow.tickets.count_local_open()
+
+
 def keeper_of(till: TillUnderTest, station: StationStore, clock: Monotonic) -> ModeKeeper:
-    return ModeKeeper(station, till.clock, monotonic=clock)
+    return ModeKeeper(
+        station,
+        till.clock,
+        count_local_open_tickets=lambda: local_open_tickets(till),
+        monotonic=clock,
+    )
 
 
 def test_each_change_is_one_line_in_the_days_file_and_a_row_in_the_database(
@@ -126,13 +136,14 @@ def test_closing_is_refused_until_the_cashier_decides_then_documented_offline(
     keeper = keeper_of(till, station, clock)
     keeper.link_verdict(DOWN, clock.now)
 
-    with pytest.raises(Refusal) as refused:
-        keeper.check_sale()
+    with pytest.raises(Refusal) as refused, keeper.selling():
+        pass
     assert refused.value.code == OUTAGE_UNDECIDED
     assert refused.value.status == 409
 
     assert keeper.choose(Choice.EMERGENCY) is Mode.EMERGENCY
-    keeper.check_sale()
+    with keeper.selling() as offline:
+        assert offline
     assert keeper.sales_offline
     assert station.recent(1)[0].entry.words == "EMERGENCY MODE STARTED"
 
@@ -205,11 +216,11 @@ def test_activity_changes_are_logged_once_each(till: TillUnderTest, station: Sta
 
 
 def test_local_open_tickets_are_those_opened_or_booked_in_emergency_mode(
-    till: TillUnderTest, station: StationStore
+    till: TillUnderTest,
 ) -> None:
     till.sell("100", offline=True)  # closed: not open any more
     live = handlers.open_ticket(OpenTicket(table=1, operator_number=ANNA), till.uow())
-    assert station.local_open_tickets() == 0
+    assert local_open_tickets(till) == 0
     handlers.add_booking(AddBooking(live.ticket_id, "100", 1, ANNA), till.uow(), offline=True)
     handlers.open_ticket(OpenTicket(table=2, operator_number=ANNA), till.uow(), offline=True)
-    assert station.local_open_tickets() == 2
+    assert local_open_tickets(till) == 2

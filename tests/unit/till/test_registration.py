@@ -12,7 +12,7 @@ from autonom.contracts import MasterData, TillRegistered, TillRegistration
 from autonom.domain import Refusal, errors
 from autonom.till.adapters.server_link import ServerUnreachable
 from autonom.till.adapters.store import TillStore
-from autonom.till.adapters.unit_of_work import TillUnitOfWork
+from autonom.till.adapters.unit_of_work import SqliteUnitOfWork
 from autonom.till.service_layer.snapshot import (
     LinkState,
     SnapshotKeeper,
@@ -77,8 +77,8 @@ def test_an_unreachable_server_is_said_on_the_page_and_registration_happens_late
 
     clock = ManualClock()
 
-    def unit_of_work() -> TillUnitOfWork:
-        return TillUnitOfWork(store, clock)
+    def unit_of_work() -> SqliteUnitOfWork:
+        return SqliteUnitOfWork(store, clock)
 
     keeper = SnapshotKeeper(store, server, unit_of_work, clock=clock, enrolment_code="let-me-in")
     with pytest.raises(ServerUnreachable):

@@ -7,20 +7,24 @@ from decimal import Decimal
 
 import pytest
 
-from autonom.domain import Form, PaymentMethod, Refusal, Tender, TicketStatus, errors
+from autonom.domain import Form, PaymentMethod, Receipt, Refusal, TicketStatus, errors
 from autonom.till.service_layer import handlers
 from autonom.till.service_layer.commands import (
     AddBooking,
     CloseTicket,
     LogIn,
     OpenTicket,
+    Tendered,
     VoidBooking,
 )
 from tests.unit.till.conftest import ANNA, ANNA_PIN, TillUnderTest
+from tests.unit.till.fakes import LIVE
 
 
-def cash(amount: str) -> tuple[Tender, ...]:
-    return (Tender(PaymentMethod.CASH, Decimal(amount)),)
+def pay(till: TillUnderTest, ticket_id: str, cash: str) -> Receipt:
+    """Close the ticket with ``cash`` typed, in live mode."""
+    tendered = (Tendered(PaymentMethod.CASH, cash),)
+    return handlers.close_ticket(CloseTicket(ticket_id, tendered, ANNA), till.uow(), mode=LIVE)
 
 
 def test_cashier_books_voids_and_closes_a_ticket_into_a_numbered_receipt(
@@ -33,7 +37,7 @@ def test_cashier_books_voids_and_closes_a_ticket_into_a_numbered_receipt(
         VoidBooking(ticket.ticket_id, croissant.booking_id, "guest changed mind", ANNA), till.uow()
     )
 
-    receipt = handlers.close_ticket(CloseTicket(ticket.ticket_id, cash("10.00"), ANNA), till.uow())
+    receipt = pay(till, ticket.ticket_id, "10.00")
 
     assert receipt.number == "10000001-01"
     assert receipt.total == Decimal("4.80")
@@ -92,10 +96,10 @@ def test_closing_a_ticket_twice_is_refused_and_uses_no_second_number(
 ) -> None:
     ticket = handlers.open_ticket(OpenTicket(table=None, operator_number=ANNA), till.uow())
     handlers.add_booking(AddBooking(ticket.ticket_id, "100", 1, ANNA), till.uow())
-    handlers.close_ticket(CloseTicket(ticket.ticket_id, cash("5.00"), ANNA), till.uow())
+    pay(till, ticket.ticket_id, "5.00")
 
     with pytest.raises(Refusal) as refused:
-        handlers.close_ticket(CloseTicket(ticket.ticket_id, cash("5.00"), ANNA), till.uow())
+        pay(till, ticket.ticket_id, "5.00")
 
     assert (refused.value.code, refused.value.status) == (errors.TICKET_CLOSED, 409)
     assert till.sell("100").number == "10000002-01"
@@ -106,13 +110,13 @@ def test_an_underpaid_or_empty_ticket_is_refused_and_uses_no_number(
 ) -> None:
     ticket = handlers.open_ticket(OpenTicket(table=None, operator_number=ANNA), till.uow())
     with pytest.raises(Refusal) as empty:
-        handlers.close_ticket(CloseTicket(ticket.ticket_id, cash("5.00"), ANNA), till.uow())
+        pay(till, ticket.ticket_id, "5.00")
     handlers.add_booking(AddBooking(ticket.ticket_id, "101", 1, ANNA), till.uow())
     with pytest.raises(Refusal) as underpaid:
-        handlers.close_ticket(CloseTicket(ticket.ticket_id, cash("3.00"), ANNA), till.uow())
+        pay(till, ticket.ticket_id, "3.00")
 
     assert (empty.value.code, underpaid.value.code) == (errors.TICKET_EMPTY, errors.UNDERPAID)
-    receipt = handlers.close_ticket(CloseTicket(ticket.ticket_id, cash("3.20"), ANNA), till.uow())
+    receipt = pay(till, ticket.ticket_id, "3.20")
     assert receipt.number == "10000001-01"
 
 

@@ -10,11 +10,12 @@ from decimal import Decimal
 import pytest
 
 from autonom.contracts import BookingPublic, TicketPublic
-from autonom.domain import PaymentMethod, Tender
+from autonom.domain import PaymentMethod
 from autonom.till.adapters.server_link import ServerUnreachable
 from autonom.till.service_layer import handlers
-from autonom.till.service_layer.commands import AddBooking, CloseTicket, OpenTicket
+from autonom.till.service_layer.commands import AddBooking, CloseTicket, OpenTicket, Tendered
 from tests.unit.till.conftest import ANNA, TillUnderTest
+from tests.unit.till.fakes import LIVE
 
 OPENED = datetime(2026, 11, 21, 8, 30, tzinfo=UTC)
 
@@ -87,8 +88,9 @@ def test_a_table_opened_on_another_till_is_adopted_with_its_bookings(
 
     handlers.add_booking(AddBooking(ticket.ticket_id, "200", 1, ANNA), till.uow())
     receipt = handlers.close_ticket(
-        CloseTicket(ticket.ticket_id, (Tender(PaymentMethod.CASH, Decimal("10")),), ANNA),
+        CloseTicket(ticket.ticket_id, (Tendered(PaymentMethod.CASH, Decimal("10")),), ANNA),
         till.uow(),
+        mode=LIVE,
     )
     assert receipt.total == Decimal("7.50")
     assert receipt.number == "10000001-01"

@@ -6,54 +6,14 @@ exercised in tests/integration/till."""
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
 
 import pytest
 
-from autonom.contracts import Operation, PushBatch, PushResult, TillPosition
-from autonom.domain import Refusal
-from autonom.domain.errors import SEQUENCE_GAP
+from autonom.contracts import PushBatch, PushResult
 from autonom.till.adapters.server_link import ServerUnreachable
 from autonom.till.service_layer.uploader import Uploader
 from tests.unit.till.conftest import TillUnderTest
-
-
-@dataclass
-class SequencedServer:
-    """Applies operations whose seq follows its position, skips old ones, refuses gaps."""
-
-    credential: str | None = "secret"
-    reachable: bool = True
-    lose_next_answer: bool = False
-    applied: list[Operation] = field(default_factory=list)
-    batches: list[list[int]] = field(default_factory=list)
-
-    @property
-    def applied_through(self) -> int:
-        return self.applied[-1].seq if self.applied else 0
-
-    def push(self, batch: PushBatch) -> PushResult:
-        if not self.reachable:
-            raise ServerUnreachable("connection refused")
-        self.batches.append([op.seq for op in batch.operations])
-        new = [op for op in batch.operations if op.seq > self.applied_through]
-        if new and new[0].seq != self.applied_through + 1:
-            raise Refusal(SEQUENCE_GAP, "gap", 409, detail={"expected": self.applied_through + 1})
-        self.applied.extend(new)
-        result = PushResult(
-            applied_through=self.applied_through,
-            applied=len(new),
-            skipped=len(batch.operations) - len(new),
-        )
-        if self.lose_next_answer:
-            self.lose_next_answer = False
-            raise ServerUnreachable("read timed out")  # applied, but the till never hears
-        return result
-
-    def position(self) -> TillPosition:
-        if not self.reachable:
-            raise ServerUnreachable("connection refused")
-        return TillPosition(till_number=10, applied_through=self.applied_through)
+from tests.unit.till.fakes import SequencedServer
 
 
 @pytest.fixture
@@ -72,8 +32,10 @@ def test_sales_are_uploaded_in_order_in_batches_and_counted_until_sent(
         till.sell("100", "200")  # 4 operations each
     uploader = make_uploader(till, server, batch_size=5)
     assert uploader.unsent_count() == 12
-    assert uploader.unsent_receipt_count() == 3
-    closes = [d.receipt_number for d in uploader.unsent_documents() if d.kind == "ticket_closed"]
+    with till.reading() as uow:
+        assert uow.outbox.unsent_receipt_count() == 3
+        documents = uow.outbox.unsent_documents()
+    closes = [d.receipt_number for d in documents if d.kind == "ticket_closed"]
     assert closes == ["10000001-01", "10000002-01", "10000003-01"]
 
     assert uploader.push_pending() == 12
@@ -81,8 +43,9 @@ def test_sales_are_uploaded_in_order_in_batches_and_counted_until_sent(
     assert [op.seq for op in server.applied] == list(range(1, 13))
     assert server.batches == [[1, 2, 3, 4, 5], [6, 7, 8, 9, 10], [11, 12]]
     assert uploader.unsent_count() == 0
-    assert uploader.unsent_receipt_count() == 0
-    assert uploader.unsent_documents() == []
+    with till.reading() as uow:
+        assert uow.outbox.unsent_receipt_count() == 0
+        assert uow.outbox.unsent_documents() == []
     uploader.stop()
 
 

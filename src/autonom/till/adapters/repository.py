@@ -93,6 +93,16 @@ class TicketRepository:
         ).fetchall()
         return [t for t in (self._load(r["ticket_id"]) for r in rows) if t is not None]
 
+    def count_local_open(self) -> int:
+        """Open tickets that hold emergency-mode work: opened offline or booked offline
+        (R1.6: what keeps a till in emergency mode until they are closed or synced)."""
+        count: int = self._conn.execute(
+            "SELECT count(*) FROM tickets t WHERE t.status = 'open' AND (t.offline = 1 "
+            "OR EXISTS (SELECT 1 FROM bookings b WHERE b.ticket_id = t.ticket_id "
+            "AND b.offline = 1))"
+        ).fetchone()[0]
+        return count
+
     def adopt(self, shared: TicketPublic) -> Ticket:
         """Store a ticket another till opened, as the server shows it. Its bookings are not
         this till's operations, so nothing goes to the journal or the outbox."""

@@ -1,6 +1,6 @@
 """The heartbeat's part of the till's storage: the mode log (R1.1), the mode a restart
-resumes, the station settings cached from the server (R1.4, R1.5), and how many tickets
-are local to emergency mode (R1.6).
+resumes and the station settings cached from the server (R1.4, R1.5). How many tickets are
+local to emergency mode (R1.6) is the tickets repository's to count, not this store's.
 
 Its own SQLite connection with short transactions, used from the heartbeat thread and the
 page, so it never holds the sales' lock. Every log entry goes to the ``mode_events`` table
@@ -147,13 +147,3 @@ class StationStore:
                 "WHERE id = 1",
                 (int(settings.emergency_allowed), int(settings.auto_return_s), to_text(at)),
             )
-
-    def local_open_tickets(self) -> int:
-        """Open tickets that hold emergency-mode work: opened offline or booked offline."""
-        with self._lock:
-            count: int = self._conn.execute(
-                "SELECT count(*) FROM tickets t WHERE t.status = 'open' AND (t.offline = 1 "
-                "OR EXISTS (SELECT 1 FROM bookings b WHERE b.ticket_id = t.ticket_id "
-                "AND b.offline = 1))"
-            ).fetchone()[0]
-        return count

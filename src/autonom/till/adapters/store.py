@@ -206,9 +206,11 @@ def migrate(conn: sqlite3.Connection) -> int:
 
 
 class TillStore:
-    """The open database of one till: the connection the cashier's commands share, the lock
-    that serialises them (SQLite has one writer anyway), and who to wake after a commit.
-    The uploader opens its own connection with ``connect``."""
+    """The open database of one till: the write connection the cashier's commands share,
+    the lock that serialises them (SQLite has one writer anyway), one read connection per
+    thread for the read-only unit of work (a sqlite3 connection must not be shared by two
+    threads at once), and who to wake after a commit. The uploader and the mode log open
+    their own connections with ``connect``."""
 
     def __init__(self, data_dir: Path, *, till_number: int, server_url: str) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -219,8 +221,24 @@ class TillStore:
         self.conn.execute("PRAGMA wal_autocheckpoint=0")
         migrate(self.conn)
         self.lock = threading.Lock()
+        self._readers = threading.local()
+        self._all_readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
         self._after_commit: list[Callable[[], None]] = []
         self.till_number = self._claim_identity(till_number, server_url)
+
+    def read_connection(self) -> sqlite3.Connection:
+        """This thread's read connection (opened on first use). In WAL a reader sees the
+        last commit and never waits for a writer, so reads never queue behind sales."""
+        conn: sqlite3.Connection | None = getattr(self._readers, "conn", None)
+        if conn is None:
+            conn = connect(self.path)
+            conn.execute("PRAGMA wal_autocheckpoint=0")  # the uploader checkpoints
+            conn.execute("PRAGMA query_only=ON")  # a reader can never write by mistake
+            self._readers.conn = conn
+            with self._readers_lock:
+                self._all_readers.append(conn)
+        return conn
 
     def _claim_identity(self, till_number: int, server_url: str) -> int:
         """Bind this file to one till number; starting it as another till is refused."""
@@ -263,5 +281,9 @@ class TillStore:
             callback()
 
     def close(self) -> None:
-        """Close the connection; an open transaction is rolled back, as on a crash."""
+        """Close the connections; an open transaction is rolled back, as on a crash."""
+        with self._readers_lock:
+            readers, self._all_readers = self._all_readers, []
+        for reader in readers:
+            reader.close()
         self.conn.close()

@@ -1,10 +1,19 @@
-"""The till's unit of work: the one way to write (STYLE, cosmicpython).
+"""The till's units of work on SQLite: ``SqliteUnitOfWork`` writes, ``SqliteReadUnitOfWork``
+only reads. Both implement the service layer's protocols (``service_layer.unit_of_work``).
 
-``with uow: …; uow.commit()`` — the transaction starts with ``BEGIN IMMEDIATE`` when the
-block is entered, so reading a ticket and writing it cannot interleave with another sale.
-``commit`` writes, for every new domain event of the tickets touched: the state rows, one
-journal entry and one outbox row, then COMMITs once (fsync). Leaving the block without
-commit rolls everything back; a crash anywhere before COMMIT leaves nothing behind.
+Writing: ``with uow: …; uow.commit()`` — the block holds the store's sales lock and starts
+with ``BEGIN IMMEDIATE``, so reading a ticket and writing it cannot interleave with another
+sale. ``commit`` writes, for every new domain event of the tickets touched: the state rows,
+one journal entry and one outbox row, then COMMITs once (fsync). Leaving the block without
+commit rolls everything back; a crash anywhere before COMMIT leaves nothing behind. Every
+sale, ticket and receipt is written this way; the only other writers are the master-data
+snapshot (also through this unit of work), the registration's credential (``TillStore``),
+the uploader's sent marks (``Outbox``) and the mode log (``StationStore``), each on tables
+of its own.
+
+Reading: ``with reading: …`` — this thread's own read connection, a plain (deferred)
+``BEGIN`` in WAL: a consistent snapshot of the last commit, no sales lock, no write lock,
+so a status poll or a page never waits for a sale, nor a sale for it.
 """
 
 from __future__ import annotations
@@ -17,16 +26,15 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
-from autonom.contracts import EVENT_ADAPTER, Operation
+from autonom.contracts import Operation
 from autonom.domain import Event, JournalEntry, Ticket
 from autonom.domain.journal import next_entry
+from autonom.till.adapters.outbox import Outbox
 from autonom.till.adapters.repository import (
     MasterDataSnapshot,
     NumberRanges,
     ReceiptRepository,
     TicketRepository,
-    from_text,
-    to_text,
 )
 from autonom.till.adapters.store import TillStore, storage_refusal
 
@@ -40,13 +48,49 @@ def canonical_json(operation: Operation) -> str:
     )
 
 
-class TillUnitOfWork:
-    """One transaction on the till's database; see the module docstring."""
+class SqliteReadUnitOfWork:
+    """One read-only transaction on this thread's read connection; see the module docstring."""
+
+    tickets: TicketRepository
+    master_data: MasterDataSnapshot
+    receipts: ReceiptRepository
+    outbox: Outbox
+
+    def __init__(self, store: TillStore) -> None:
+        self._store = store
+        self.till_number = store.till_number
+
+    def __enter__(self) -> Self:
+        conn = self._store.read_connection()
+        try:
+            conn.execute("BEGIN")
+        except sqlite3.Error as error:
+            raise storage_refusal(error) from error
+        self._conn = conn
+        self.tickets = TicketRepository(conn)
+        self.master_data = MasterDataSnapshot(conn)
+        self.receipts = ReceiptRepository(conn)
+        self.outbox = Outbox(conn)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")  # nothing was written: ending the snapshot
+
+
+class SqliteUnitOfWork:
+    """One write transaction on the till's database; see the module docstring."""
 
     tickets: TicketRepository
     master_data: MasterDataSnapshot
     ranges: NumberRanges
     receipts: ReceiptRepository
+    outbox: Outbox
 
     def __init__(self, store: TillStore, clock: Clock) -> None:
         self._store = store
@@ -75,6 +119,7 @@ class TillUnitOfWork:
         self.master_data = MasterDataSnapshot(self._conn)
         self.ranges = NumberRanges(self._conn, self.till_number)
         self.receipts = ReceiptRepository(self._conn)
+        self.outbox = Outbox(self._conn)
         return self
 
     def __exit__(
@@ -98,10 +143,7 @@ class TillUnitOfWork:
         the last operation already recorded (invariant 8: documents never go back in time)."""
         if self._now is None:
             wall = self._clock()
-            row = self._conn.execute(
-                "SELECT recorded_at FROM outbox ORDER BY seq DESC LIMIT 1"
-            ).fetchone()
-            last = from_text(row["recorded_at"]) if row else None
+            last = self.outbox.last_recorded_at()
             self._now = max(wall, last) if last is not None else wall
         return self._now
 
@@ -141,18 +183,7 @@ class TillUnitOfWork:
                 "INSERT INTO journal (seq, kind, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?)",
                 (entry.seq, entry.kind, entry.payload, entry.prev_hash, entry.hash),
             )
-            self._conn.execute(
-                "INSERT INTO outbox (seq, op_id, recorded_at, kind, ticket_id, event) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    seq,
-                    str(operation.op_id),
-                    to_text(recorded_at),
-                    event.kind,
-                    event.ticket_id,
-                    EVENT_ADAPTER.dump_json(event).decode(),
-                ),
-            )
+            self.outbox.append(operation)
             prev = entry
         self._operations_written = len(pending)
         return len(pending)

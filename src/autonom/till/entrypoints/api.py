@@ -14,7 +14,6 @@ from fastapi import APIRouter, Query, status
 from autonom.contracts import ErrorBody, TicketPublic
 from autonom.till.adapters.server_link import ServerUnreachable
 from autonom.till.domain import Choice
-from autonom.till.entrypoints import cashier
 from autonom.till.entrypoints.deps import ApiSessionDep, BearerDep, SessionsDep, TillDep
 from autonom.till.entrypoints.errors import server_unreachable
 from autonom.till.entrypoints.schemas import (
@@ -33,8 +32,7 @@ from autonom.till.entrypoints.schemas import (
     VoidIn,
     receipt_public,
 )
-from autonom.till.service_layer import handlers
-from autonom.till.service_layer.commands import LogIn
+from autonom.till.service_layer.commands import Tendered
 
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorBody} for code in (400, 401, 404, 409, 422, 503)
@@ -46,7 +44,7 @@ router = APIRouter(prefix="/api", responses=ERRORS)
 @router.get("/status", response_model=TillStatus, tags=["status"])
 def till_status(till: TillDep, sessions: SessionsDep, bearer: BearerDep) -> TillStatus:
     """The till's state and counters (R2.7); no login needed — it is the health check."""
-    current = cashier.status(till)
+    current = TillStatus.of(till.selling.status())
     session = sessions.find(bearer.credentials if bearer else None)
     if session is not None:
         current.operator_number = session.operator_number
@@ -57,8 +55,7 @@ def till_status(till: TillDep, sessions: SessionsDep, bearer: BearerDep) -> Till
 @router.post("/login", response_model=SessionPublic, tags=["session"])
 def log_in(body: LoginIn, till: TillDep, sessions: SessionsDep) -> SessionPublic:
     """Log an operator in with their PIN (401 WRONG_PIN); answers the session's token."""
-    cashier.require_master_data(till)
-    operator = handlers.log_in(LogIn(body.operator_number, body.pin), till.unit_of_work())
+    operator = till.selling.log_in(body.operator_number, body.pin)
     session = sessions.log_in(operator)
     return SessionPublic(
         token=session.token, operator_number=operator.number, name=operator.name, role=operator.role
@@ -73,7 +70,7 @@ def log_out(sessions: SessionsDep, bearer: BearerDep) -> None:
 @router.get("/tickets", response_model=list[TicketPublic], tags=["tickets"])
 def open_tickets(till: TillDep, _session: ApiSessionDep) -> list[TicketPublic]:
     """This till's open tickets, tables first."""
-    return [TicketPublic.of(t) for t in cashier.open_tickets(till)]
+    return [TicketPublic.of(t) for t in till.selling.open_tickets()]
 
 
 @router.post(
@@ -85,13 +82,13 @@ def open_tickets(till: TillDep, _session: ApiSessionDep) -> list[TicketPublic]:
 def open_ticket(body: OpenTicketIn, till: TillDep, session: ApiSessionDep) -> TicketPublic:
     """Open a counter ticket, or the ticket of ``table`` (adopted from the server if another
     till opened it, live mode)."""
-    ticket = cashier.open_ticket(till, session.operator_number, body.table)
+    ticket = till.selling.open_ticket(session.operator_number, body.table)
     return TicketPublic.of(ticket)
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketPublic, tags=["tickets"])
 def get_ticket(ticket_id: str, till: TillDep, _session: ApiSessionDep) -> TicketPublic:
-    return TicketPublic.of(cashier.get_ticket(till, ticket_id))
+    return TicketPublic.of(till.selling.ticket(ticket_id))
 
 
 @router.post(
@@ -104,7 +101,7 @@ def add_booking(
     ticket_id: str, body: BookingIn, till: TillDep, session: ApiSessionDep
 ) -> TicketPublic:
     """Book ``quantity`` of the item ``plu`` (404 UNKNOWN_ITEM, 422 BAD_QUANTITY)."""
-    ticket = cashier.book(till, session.operator_number, ticket_id, body.plu, body.quantity)
+    ticket = till.selling.book(session.operator_number, ticket_id, body.plu, body.quantity)
     return TicketPublic.of(ticket)
 
 
@@ -117,14 +114,14 @@ def void_booking(
     ticket_id: str, booking_id: str, body: VoidIn, till: TillDep, session: ApiSessionDep
 ) -> TicketPublic:
     """Void a line with a reason (422 VOID_REASON_MISSING, 409 ALREADY_VOIDED)."""
-    ticket = cashier.void(till, session.operator_number, ticket_id, booking_id, body.reason)
+    ticket = till.selling.void(session.operator_number, ticket_id, booking_id, body.reason)
     return TicketPublic.of(ticket)
 
 
 @router.post("/tickets/{ticket_id}/refresh", response_model=TicketPublic, tags=["tickets"])
 def refresh_ticket(ticket_id: str, till: TillDep, _session: ApiSessionDep) -> TicketPublic:
     """The ticket as it is to be paid: other tills' lines on its table copied in (live mode)."""
-    return TicketPublic.of(cashier.ticket_for_payment(till, ticket_id))
+    return TicketPublic.of(till.selling.ticket_for_payment(ticket_id))
 
 
 @router.post(
@@ -138,11 +135,11 @@ def close_ticket(
 ) -> ReceiptPublic:
     """Pay and close: the answer is the saved receipt (201) — also when the printer failed,
     which ``printer_problem`` then says (409 TICKET_CLOSED, 422 UNDERPAID …)."""
-    tenders = [cashier.tender(t.method, t.amount) for t in body.tenders]
-    closed = cashier.pay(
-        till, session.operator_number, ticket_id, tenders, print_receipt=body.print_receipt
+    tendered = [Tendered(t.method, t.amount) for t in body.tenders]
+    closed = till.selling.pay(
+        session.operator_number, ticket_id, tendered, print_receipt=body.print_receipt
     )
-    lines = cashier.receipt_lines(till, closed.receipt)
+    lines = till.selling.receipt_lines(closed.receipt)
     return receipt_public(closed.receipt, lines, closed.printer_problem)
 
 
@@ -153,7 +150,7 @@ def receipts(
     day: Annotated[date | None, Query(alias="date", description="local day; today if none")] = None,
 ) -> list[ReceiptSummary]:
     """The receipts of one day, newest first, each with whether the server has it."""
-    unsent = cashier.unsent_receipt_numbers(till)
+    unsent = till.selling.unsent_receipt_numbers()
     return [
         ReceiptSummary(
             number=r.number,
@@ -163,27 +160,27 @@ def receipts(
             offline=r.offline,
             sent=r.number not in unsent,
         )
-        for r in cashier.receipts_of_day(till, day)
+        for r in till.selling.receipts_of_day(day)
     ]
 
 
 @router.get("/receipts/{number}", response_model=ReceiptPublic, tags=["receipts"])
 def get_receipt(number: str, till: TillDep, _session: ApiSessionDep) -> ReceiptPublic:
-    found = cashier.receipt(till, number)
-    return receipt_public(found, cashier.receipt_lines(till, found))
+    found = till.selling.receipt(number)
+    return receipt_public(found, till.selling.receipt_lines(found))
 
 
 @router.post("/receipts/{number}/print", response_model=PrintResult, tags=["receipts"])
 def print_receipt(number: str, till: TillDep, _session: ApiSessionDep) -> PrintResult:
     """Print a saved receipt again; ``printer_problem`` says why not, if it failed."""
-    problem = cashier.reprint(till, number)
+    problem = till.selling.reprint(number)
     return PrintResult(printed=problem is None, printer_problem=problem)
 
 
 @router.get("/unsent", response_model=list[UnsentPublic], tags=["status"])
 def unsent(till: TillDep, _session: ApiSessionDep) -> list[UnsentPublic]:
     """The operations the server has not confirmed yet, oldest first (R2.7)."""
-    return [UnsentPublic.of(d) for d in till.uploader.unsent_documents()]
+    return [UnsentPublic.of(d) for d in till.selling.unsent_documents()]
 
 
 @router.post("/mode/{choice}", response_model=TillStatus, tags=["mode"])
@@ -191,14 +188,14 @@ def choose(choice: Choice, till: TillDep, _session: ApiSessionDep) -> TillStatus
     """Answer the mode dialog (``status.dialog.choices``): ``emergency`` or ``retry`` after
     the link is lost, ``sync_now`` or ``stay_offline`` when it is back with local open
     tickets (R1.4-R1.6). A choice the dialog no longer offers changes nothing."""
-    cashier.choose(till, choice)
-    return cashier.status(till)
+    till.selling.choose(choice)
+    return TillStatus.of(till.selling.status())
 
 
 @router.post("/mode/notice/dismiss", status_code=status.HTTP_204_NO_CONTENT, tags=["mode"])
 def dismiss_notice(till: TillDep, _session: ApiSessionDep) -> None:
     """The cashier has read the notice (e.g. back in live mode by itself)."""
-    till.modes.dismiss_notice()
+    till.selling.dismiss_notice()
 
 
 @router.get("/mode-log", response_model=list[ModeLogEntry], tags=["mode"])

@@ -17,7 +17,6 @@ from autonom.contracts import ErrorBody
 from autonom.domain import Refusal
 from autonom.domain.errors import NOT_LOGGED_IN
 from autonom.till.adapters.server_link import ServerUnreachable
-from autonom.till.entrypoints import cashier
 from autonom.till.entrypoints.sessions import Alert
 
 # Codes of the till's HTTP boundary; the rules' own codes are in autonom.domain.errors.
@@ -126,7 +125,7 @@ def _page_context(request: Request) -> dict[str, Any]:
     if till is None:
         return {}
     try:
-        return {"till": till, "status": cashier.status(till)}
+        return {"till": till, "status": till.selling.status()}
     except Exception:
         log.warning("status unavailable for the error page", exc_info=True)
         return {"till": till}

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from autonom.domain import PaymentMethod, Receipt, Role
+from autonom.till.adapters.outbox import UnsentDocument
 from autonom.till.adapters.station import LoggedEntry
 from autonom.till.domain import (
     Activity,
@@ -22,7 +22,7 @@ from autonom.till.domain import (
     NoticeKind,
     Reason,
 )
-from autonom.till.service_layer.uploader import UnsentDocument
+from autonom.till.service_layer.status import StatusIcon, StatusLine
 
 
 class LoginIn(BaseModel):
@@ -141,12 +141,6 @@ class MasterDataRefreshed(BaseModel):
     version: int
 
 
-StatusIcon = Literal["synced", "unsent", "outage", "emergency", "operator_unreachable"]
-"""The status icon (R2.7): live and in sync, live with unsent documents, the server lost
-and the cashier's decision awaited, emergency mode (until the local documents are merged),
-the fiscal operator unreachable (live otherwise)."""
-
-
 class DialogPublic(BaseModel):
     """The question the cashier must answer (R1.4-R1.6); ``choices`` go to ``POST
     /api/mode/{choice}``."""
@@ -184,6 +178,11 @@ class TillStatus(BaseModel):
     operators: int
     operator_number: int | None = Field(default=None, description="with a session token")
     operator_name: str | None = None
+
+    @classmethod
+    def of(cls, line: StatusLine) -> TillStatus:
+        """The status line's facts as the API answers them."""
+        return cls.model_validate(line, from_attributes=True)
 
 
 def receipt_public(

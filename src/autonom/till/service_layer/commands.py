@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
-from autonom.domain import Tender
+from autonom.domain import PaymentMethod
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,16 @@ class VoidBooking:
 
 
 @dataclass(frozen=True)
+class Tendered:
+    """A tender as the cashier typed it: ``amount`` as written (checked when the ticket is
+    closed), or None for the amount due (an empty cash field, a card payment)."""
+
+    method: PaymentMethod
+    amount: str | int | Decimal | None = None
+
+
+@dataclass(frozen=True)
 class CloseTicket:
     ticket_id: str
-    tenders: tuple[Tender, ...]
+    tenders: tuple[Tendered, ...]
     operator_number: int

@@ -1,31 +1,40 @@
 """The till's handlers: plain functions ``(command, uow, …) -> result`` that end in
-``uow.commit()``. Rules live in the domain (``Ticket``); a handler loads, calls, commits.
+``uow.commit()``. Rules live here and in the domain (``Ticket``); a handler loads, calls,
+commits. ``uow`` is the service layer's interface (``TillUnitOfWork``): SQLite in the
+till, an in-memory fake in the handlers' unit tests.
 
 ``offline`` selects emergency mode for the document: the emergency receipt range
-(``Form.EMERGENCY_RECEIPT``, R2.3) and the events' offline mark. The mode machinery of the
-next issue decides it; until then callers pass False.
+(``Form.EMERGENCY_RECEIPT``, R2.3) and the events' offline mark. Opening and booking take
+it as read from the mode; closing takes the mode itself (``SalesMode.selling``), so the
+refusal of an undecided outage (R1.4) and the offline flag come from the same read, held
+until the receipt is committed.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from decimal import Decimal
 from typing import Protocol
 
 import structlog
 
 from autonom.contracts import TicketPublic
-from autonom.domain import Booking, Form, Operator, Receipt, Refusal, Ticket
-from autonom.domain.errors import WRONG_PIN
+from autonom.domain import Booking, Form, Operator, Receipt, Refusal, Tender, Ticket
+from autonom.domain.errors import NO_MASTER_DATA, WRONG_PIN
+from autonom.domain.money import parse_amount
 from autonom.domain.ticket import check_table
 from autonom.till.adapters.server_link import ServerUnreachable
-from autonom.till.adapters.unit_of_work import TillUnitOfWork
 from autonom.till.service_layer.commands import (
     AddBooking,
     CloseTicket,
     LogIn,
     OpenTicket,
+    Tendered,
     VoidBooking,
 )
+from autonom.till.service_layer.unit_of_work import TillReadUnitOfWork, TillUnitOfWork
 
 log = structlog.get_logger(__name__)
 
@@ -36,13 +45,47 @@ class SharedTables(Protocol):
     def open_ticket_at(self, table: int) -> TicketPublic | None: ...
 
 
+class SalesMode(Protocol):
+    """The till's mode as a close needs it (``ModeKeeper``)."""
+
+    def selling(self) -> AbstractContextManager[bool]:
+        """Refuse a close now (R1.4) or yield the offline flag, holding the mode meanwhile."""
+        ...
+
+
 def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def log_in(cmd: LogIn, uow: TillUnitOfWork) -> Operator:
+def require_master_data(uow: TillReadUnitOfWork) -> None:
+    """Refuse to start selling before the first snapshot: there is nothing to sell from.
+    Called inside the caller's transaction, wherever selling starts (log in, open)."""
+    if uow.master_data.info().version is None:
+        raise Refusal(
+            NO_MASTER_DATA,
+            "No master data yet — connect this till to the server; it fetches items, prices "
+            "and operators by itself as soon as the server answers.",
+            409,
+        )
+
+
+def tenders_as_typed(tendered: Iterable[Tendered], due: Decimal) -> tuple[Tender, ...]:
+    """The tenders from what the cashier typed: an amount as written, or none at all for
+    the amount due (nothing when nothing is due, so the domain says what is wrong)."""
+    tenders = []
+    for typed in tendered:
+        if typed.amount is None:
+            if due > 0:
+                tenders.append(Tender(typed.method, due))
+        else:
+            tenders.append(Tender(typed.method, parse_amount(typed.amount, allow_zero=False)))
+    return tuple(tenders)
+
+
+def log_in(cmd: LogIn, uow: TillReadUnitOfWork) -> Operator:
     """The operator, if the PIN matches the snapshot's hash; else WRONG_PIN (401)."""
     with uow:
+        require_master_data(uow)
         operator = uow.master_data.operator(cmd.operator_number)
     # scrypt takes tens of milliseconds: checked outside the transaction, for one operator.
     if not operator.pin_matches(cmd.pin):
@@ -63,6 +106,7 @@ def open_ticket(
     shared = None
     if table is not None:
         with uow:
+            require_master_data(uow)
             uow.master_data.operator(cmd.operator_number)
             if (mine := uow.tickets.open_at_table(table)) is not None:
                 return mine
@@ -70,6 +114,7 @@ def open_ticket(
             # Asked outside any transaction: a slow server must not hold up other sales.
             shared = _ask_server(tables, table)
     with uow:
+        require_master_data(uow)
         uow.master_data.operator(cmd.operator_number)
         if table is not None and (mine := uow.tickets.open_at_table(table)) is not None:
             return mine  # opened meanwhile by another request on this till
@@ -143,16 +188,22 @@ def void_booking(cmd: VoidBooking, uow: TillUnitOfWork) -> Booking:
         return ticket.booking(cmd.booking_id)
 
 
-def close_ticket(cmd: CloseTicket, uow: TillUnitOfWork, *, offline: bool = False) -> Receipt:
-    """Settle the ticket and turn it into a numbered receipt. The number comes from this
-    till's range and is saved in the same transaction: gapless, never reused (invariant 4)."""
-    with uow:
+def close_ticket(cmd: CloseTicket, uow: TillUnitOfWork, *, mode: SalesMode) -> Receipt:
+    """Settle the ticket with the tenders as typed and turn it into a numbered receipt.
+
+    Refused at once while an outage waits for the cashier's decision (R1.4), in the same
+    hold of the mode that gives the offline flag, kept until COMMIT. The ticket is loaded
+    once, in this one write transaction; the tenders are built from its total. The number
+    comes from this till's range and is saved in the same transaction: gapless, never
+    reused (invariant 4)."""
+    with mode.selling() as offline, uow:
         uow.master_data.operator(cmd.operator_number)
         ticket = uow.tickets.get(cmd.ticket_id)
+        tenders = tenders_as_typed(cmd.tenders, ticket.total)
         number_range = uow.ranges.get(Form.EMERGENCY_RECEIPT if offline else Form.RECEIPT)
         number = number_range.issue()
         receipt = ticket.close(
-            cmd.tenders,
+            tenders,
             number,
             operator_number=cmd.operator_number,
             till_number=uow.till_number,

@@ -247,7 +247,7 @@ class Heartbeat:
     def _housekeeping(self, now: float) -> None:
         if not self._keeper.sales_offline:
             return
-        self._keeper.local_open_tickets(self._station.local_open_tickets(), now)
+        self._keeper.recount_local_open_tickets(now)
         if self._keeper.state is Mode.REINTEGRATING:
             self._outbox.retry_now()
             if self._outbox.unsent_count() == 0 and self._outbox.state().last_error is None:

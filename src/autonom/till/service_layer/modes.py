@@ -4,15 +4,18 @@
 verdicts, the activity check, the cashier's choices and the passing of time; writes every
 change to the mode log (file and database, R1.1) and saves the mode, so that a till
 restarted in emergency mode resumes it (R1.6). Handlers ask it two things only: whether a
-receipt is documented offline (``sales_offline``) and whether closing one is refused now
-(``check_sale``). Neither ever waits on the network (invariant 1).
+document is made offline (``sales_offline``) and, for a close, both at once: ``selling``
+holds the mode's lock while the close runs, so the refusal of an undecided outage (R1.4)
+and the offline flag of the receipt come from one read and the mode cannot change between
+the check and the commit. Neither ever waits on the network (invariant 1).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import structlog
@@ -69,17 +72,19 @@ class ModeKeeper:
         station: StationStore,
         clock: Clock,
         *,
+        count_local_open_tickets: Callable[[], int],
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._station = station
         self._clock = clock
+        self._count_local_open_tickets = count_local_open_tickets
         self._monotonic = monotonic
         self._lock = threading.RLock()
         resumed = station.saved_mode() in OFFLINE_MODES
         self._mode = LinkMode(
             station.station_settings(),
             emergency=resumed,
-            local_open_tickets=station.local_open_tickets() if resumed else 0,
+            local_open_tickets=count_local_open_tickets() if resumed else 0,
         )
         self._verdict: Verdict | None = None
         self._operator_verdict: Verdict | None = None
@@ -97,13 +102,17 @@ class ModeKeeper:
     def sales_offline(self) -> bool:
         return self._mode.sales_offline
 
-    def check_sale(self) -> None:
-        """Raise the refusal a ticket close gets now (an undecided outage), if any."""
+    @contextmanager
+    def selling(self) -> Iterator[bool]:
+        """Hold the mode while a ticket is closed: raise the refusal a close gets now (an
+        undecided outage, R1.4), else yield whether the receipt is documented offline. The
+        mode cannot change until the block ends (the close's commit)."""
         with self._lock:
             self._advance(self._monotonic())
             refusal = self._mode.sale_refusal()
-        if refusal is not None:
-            raise refusal
+            if refusal is not None:
+                raise refusal
+            yield self._mode.sales_offline
 
     def view(self) -> ModeView:
         with self._lock:
@@ -174,7 +183,9 @@ class ModeKeeper:
         with self._lock:
             self._advance(now)
 
-    def local_open_tickets(self, count: int, now: float) -> None:
+    def recount_local_open_tickets(self, now: float) -> None:
+        """Count the open tickets of emergency mode again (R1.6: they decide the way back)."""
+        count = self._count_local_open_tickets()  # a read: outside the lock
         with self._lock:
             if count != self._mode.local_open_tickets:
                 self._apply(self._mode.local_open_tickets_changed(count, now))

@@ -20,7 +20,8 @@ from autonom.domain import Refusal
 from autonom.till.adapters.repository import to_text
 from autonom.till.adapters.server_link import ServerUnreachable
 from autonom.till.adapters.store import TillStore
-from autonom.till.adapters.unit_of_work import Clock, TillUnitOfWork
+from autonom.till.adapters.unit_of_work import Clock
+from autonom.till.service_layer.unit_of_work import TillUnitOfWork
 
 log = structlog.get_logger(__name__)
 

@@ -4,14 +4,14 @@ A background thread with its own SQLite connection and short transactions, so it
 holds up a sale (invariant 1). A commit wakes it at once (``wake``), so in live mode a sale
 reaches the server within milliseconds; with the server gone it backs off from 0.2 s,
 doubling to 5 s. The server skips what it already holds, so resending is always safe; on
-SEQUENCE_GAP the till asks the server's position and resends from there.
+SEQUENCE_GAP the till asks the server's position and resends from there. The outbox's SQL
+is the ``Outbox`` adapter's; the uploader only decides what to push and when.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,10 +19,10 @@ from typing import Protocol
 
 import structlog
 
-from autonom.contracts import EVENT_ADAPTER, Operation, PushBatch, PushResult, TillPosition
+from autonom.contracts import Operation, PushBatch, PushResult, TillPosition
 from autonom.domain import Refusal
 from autonom.domain.errors import SEQUENCE_GAP
-from autonom.till.adapters.repository import from_text
+from autonom.till.adapters.outbox import Outbox
 from autonom.till.adapters.server_link import ServerUnreachable
 from autonom.till.adapters.store import checkpoint, connect
 
@@ -51,17 +51,6 @@ class PushTarget(Protocol):
 
 
 @dataclass(frozen=True)
-class UnsentDocument:
-    """One operation not yet confirmed by the server (R2.7)."""
-
-    seq: int
-    kind: str
-    ticket_id: str
-    recorded_at: datetime
-    receipt_number: str | None
-
-
-@dataclass(frozen=True)
 class UploadState:
     """What the page shows about the upload: the last problem, if any."""
 
@@ -74,6 +63,7 @@ class Uploader:
 
     def __init__(self, db_path: Path, link: PushTarget, *, batch_size: int = BATCH_SIZE) -> None:
         self._conn = connect(db_path)
+        self._outbox = Outbox(self._conn)
         self._conn_lock = threading.Lock()
         self._link = link
         self._batch_size = batch_size
@@ -87,38 +77,9 @@ class Uploader:
     # -- the page's view ---------------------------------------------------------------
 
     def unsent_count(self) -> int:
+        """How many operations the server has not confirmed yet (the heartbeat's question)."""
         with self._conn_lock:
-            count: int = self._conn.execute(
-                "SELECT count(*) FROM outbox WHERE sent = 0"
-            ).fetchone()[0]
-        return count
-
-    def unsent_receipt_count(self) -> int:
-        """How many receipts (closed tickets) the server has not confirmed yet."""
-        with self._conn_lock:
-            count: int = self._conn.execute(
-                "SELECT count(*) FROM outbox WHERE sent = 0 AND kind = 'ticket_closed'"
-            ).fetchone()[0]
-        return count
-
-    def unsent_documents(self, limit: int = 500) -> list[UnsentDocument]:
-        with self._conn_lock:
-            rows = self._conn.execute(
-                "SELECT o.seq, o.kind, o.ticket_id, o.recorded_at, t.receipt_number "
-                "FROM outbox o LEFT JOIN tickets t ON t.ticket_id = o.ticket_id "
-                "WHERE o.sent = 0 ORDER BY o.seq LIMIT ?",
-                (limit,),
-            ).fetchall()
-        return [
-            UnsentDocument(
-                seq=r["seq"],
-                kind=r["kind"],
-                ticket_id=r["ticket_id"],
-                recorded_at=from_text(r["recorded_at"]),
-                receipt_number=r["receipt_number"] if r["kind"] == "ticket_closed" else None,
-            )
-            for r in rows
-        ]
+            return self._outbox.unsent_count()
 
     def state(self) -> UploadState:
         return UploadState(self._last_error, self._last_success)
@@ -230,26 +191,11 @@ class Uploader:
 
     def _next_batch(self) -> list[Operation]:
         with self._conn_lock:
-            rows = self._conn.execute(
-                "SELECT seq, op_id, recorded_at, event FROM outbox WHERE sent = 0 "
-                "ORDER BY seq LIMIT ?",
-                (self._batch_size,),
-            ).fetchall()
-        return [
-            Operation(
-                seq=r["seq"],
-                op_id=uuid.UUID(r["op_id"]),
-                recorded_at=from_text(r["recorded_at"]),
-                event=EVENT_ADAPTER.validate_json(r["event"]),
-            )
-            for r in rows
-        ]
+            return self._outbox.next_batch(self._batch_size)
 
     def _mark_sent_through(self, applied_through: int) -> None:
         with self._conn_lock:
-            self._conn.execute(
-                "UPDATE outbox SET sent = 1 WHERE sent = 0 AND seq <= ?", (applied_through,)
-            )
+            self._outbox.mark_sent_through(applied_through)
 
     def _realign(self) -> None:
         """Make the sent marks agree with the server's position: everything up to it is
@@ -259,9 +205,4 @@ class Uploader:
             "upload realigned to the server's position", applied_through=position.applied_through
         )
         with self._conn_lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            self._conn.execute(
-                "UPDATE outbox SET sent = (seq <= ?) WHERE sent != (seq <= ?)",
-                (position.applied_through, position.applied_through),
-            )
-            self._conn.execute("COMMIT")
+            self._outbox.realign(position.applied_through)

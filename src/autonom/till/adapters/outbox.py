@@ -1,0 +1,145 @@
+"""The outbox table, the one place its SQL lives: the operations this till recorded, in
+``seq`` order, each marked sent once the server confirmed it (invariant 2).
+
+The unit of work appends rows inside its sale transaction (``append``) and asks the time
+of the last one (``last_recorded_at``); the uploader reads batches, marks rows sent and
+realigns after a gap on its own connection; the status line and the pages count and list
+what is unsent through a read-only unit of work. Every method runs on the connection it
+was given, inside the caller's transaction, except ``realign``, which is its own.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from autonom.contracts import EVENT_ADAPTER, Operation
+from autonom.till.adapters.repository import from_text, to_text
+
+RECEIPT_KIND = "ticket_closed"  # the operation that carries a receipt
+
+
+@dataclass(frozen=True)
+class UnsentDocument:
+    """One operation not yet confirmed by the server (R2.7)."""
+
+    seq: int
+    kind: str
+    ticket_id: str
+    recorded_at: datetime
+    receipt_number: str | None
+
+
+class Outbox:
+    """The outbox rows of one connection; see the module docstring."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    # -- writing (inside the unit of work's transaction) ------------------------------------
+
+    def append(self, operation: Operation) -> None:
+        """Add one operation, unsent; written and committed with the sale that made it."""
+        event = operation.event
+        self._conn.execute(
+            "INSERT INTO outbox (seq, op_id, recorded_at, kind, ticket_id, event) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                operation.seq,
+                str(operation.op_id),
+                to_text(operation.recorded_at),
+                event.kind,
+                event.ticket_id,
+                EVENT_ADAPTER.dump_json(event).decode(),
+            ),
+        )
+
+    def last_recorded_at(self) -> datetime | None:
+        """When the latest operation was recorded (documents never go back in time)."""
+        row = self._conn.execute(
+            "SELECT recorded_at FROM outbox ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        return from_text(row["recorded_at"]) if row else None
+
+    # -- the uploader's side ---------------------------------------------------------------
+
+    def next_batch(self, limit: int) -> list[Operation]:
+        """The oldest ``limit`` unsent operations, in seq order, as they are pushed."""
+        rows = self._conn.execute(
+            "SELECT seq, op_id, recorded_at, event FROM outbox WHERE sent = 0 ORDER BY seq LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [
+            Operation(
+                seq=r["seq"],
+                op_id=uuid.UUID(r["op_id"]),
+                recorded_at=from_text(r["recorded_at"]),
+                event=EVENT_ADAPTER.validate_json(r["event"]),
+            )
+            for r in rows
+        ]
+
+    def mark_sent_through(self, applied_through: int) -> None:
+        """The server holds every operation up to ``applied_through``."""
+        self._conn.execute(
+            "UPDATE outbox SET sent = 1 WHERE sent = 0 AND seq <= ?", (applied_through,)
+        )
+
+    def realign(self, applied_through: int) -> None:
+        """Make the sent marks agree with the server's position, in one transaction of its
+        own: everything up to it is there, everything after it must be (re)sent."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._conn.execute(
+                "UPDATE outbox SET sent = (seq <= ?) WHERE sent != (seq <= ?)",
+                (applied_through, applied_through),
+            )
+            self._conn.execute("COMMIT")
+        except sqlite3.Error:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+
+    # -- what is unsent (the status line, the unsent screen) ----------------------------------
+
+    def unsent_count(self) -> int:
+        """How many operations the server has not confirmed yet."""
+        count: int = self._conn.execute("SELECT count(*) FROM outbox WHERE sent = 0").fetchone()[0]
+        return count
+
+    def unsent_receipt_count(self) -> int:
+        """How many receipts (closed tickets) the server has not confirmed yet."""
+        count: int = self._conn.execute(
+            "SELECT count(*) FROM outbox WHERE sent = 0 AND kind = ?", (RECEIPT_KIND,)
+        ).fetchone()[0]
+        return count
+
+    def unsent_documents(self, limit: int = 500) -> list[UnsentDocument]:
+        """The unsent operations, oldest first, with the receipt number of each close."""
+        rows = self._conn.execute(
+            "SELECT o.seq, o.kind, o.ticket_id, o.recorded_at, t.receipt_number "
+            "FROM outbox o LEFT JOIN tickets t ON t.ticket_id = o.ticket_id "
+            "WHERE o.sent = 0 ORDER BY o.seq LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [
+            UnsentDocument(
+                seq=r["seq"],
+                kind=r["kind"],
+                ticket_id=r["ticket_id"],
+                recorded_at=from_text(r["recorded_at"]),
+                receipt_number=r["receipt_number"] if r["kind"] == RECEIPT_KIND else None,
+            )
+            for r in rows
+        ]
+
+    def unsent_receipt_numbers(self) -> set[str]:
+        """The numbers of the receipts the server has not confirmed yet (R2.7)."""
+        rows = self._conn.execute(
+            "SELECT t.receipt_number FROM outbox o JOIN tickets t ON t.ticket_id = o.ticket_id "
+            "WHERE o.sent = 0 AND o.kind = ? AND t.receipt_number IS NOT NULL",
+            (RECEIPT_KIND,),
+        ).fetchall()
+        return {r["receipt_number"] for r in rows}

@@ -1,0 +1,243 @@
+"""The cashier's use cases on one till, wired once to its parts (``bootstrap`` builds one
+``Selling`` per till): the page, the JSON API, the benchmark and the tests call these, and
+each builds a command, runs its handler on a fresh unit of work and returns the domain's
+answer. Every rule is decided here or in the handlers, never in an entrypoint:
+
+* whether a table is asked of the server (``shared_tables``, the shared-table policy);
+* the tenders from what the cashier typed (``handlers.tenders_as_typed``, in the close);
+* "no master data yet" (``handlers.require_master_data``, wherever selling starts);
+* closing while an outage is undecided (R1.4, in ``handlers.close_ticket``).
+
+Writes go through the write unit of work; every list, lookup and the status line through
+the read-only one, so they never queue behind a sale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import structlog
+
+from autonom.devices.printer import PrinterUnavailable, ReceiptPrinter, StoreHeader, receipt_text
+from autonom.domain import Item, Operator, Receipt, Ticket, TicketStatus
+from autonom.till.adapters.outbox import UnsentDocument
+from autonom.till.adapters.unit_of_work import Clock
+from autonom.till.domain import Choice, Mode
+from autonom.till.service_layer import handlers
+from autonom.till.service_layer.commands import (
+    AddBooking,
+    CloseTicket,
+    LogIn,
+    OpenTicket,
+    Tendered,
+    VoidBooking,
+)
+from autonom.till.service_layer.handlers import SharedTables
+from autonom.till.service_layer.modes import ModeKeeper
+from autonom.till.service_layer.snapshot import LinkState
+from autonom.till.service_layer.status import StatusLine, status_line
+from autonom.till.service_layer.unit_of_work import TillReadUnitOfWork, TillUnitOfWork
+from autonom.till.service_layer.uploader import UploadState
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Closed:
+    """A receipt just made, and why it was not printed (None when it was, or not asked)."""
+
+    receipt: Receipt
+    printer_problem: str | None
+
+
+def count_local_open_tickets(uow: TillReadUnitOfWork) -> int:
+    """The open tickets holding emergency-mode work (R1.6), for the mode keeper."""
+    with uow:
+        return uow.tickets.count_local_open()
+
+
+@dataclass
+class Selling:
+    """See the module docstring. ``link_state`` and ``upload_state`` say how the server
+    link and the upload are doing (the snapshot keeper's and the uploader's ``state``)."""
+
+    unit_of_work: Callable[[], TillUnitOfWork]
+    reading: Callable[[], TillReadUnitOfWork]
+    modes: ModeKeeper
+    tables: SharedTables
+    link_state: Callable[[], LinkState]
+    upload_state: Callable[[], UploadState]
+    printer: ReceiptPrinter
+    header: StoreHeader
+    till_number: int
+    clock: Clock
+
+    # -- the shared-table policy -------------------------------------------------------------
+
+    def shared_tables(self) -> SharedTables | None:
+        """The server to ask for a table's ticket, or None to decide locally at once.
+
+        Only in live mode, registered, and while the upload reports no problem: otherwise
+        the cashier would wait for a timeout that is all but certain (invariant 1); the
+        table opens here (R3.2 merges)."""
+        if self.modes.state is not Mode.LIVE or self.upload_state().last_error is not None:
+            return None
+        if not self.link_state().registered:
+            return None
+        return self.tables
+
+    # -- logging in ----------------------------------------------------------------------
+
+    def log_in(self, operator_number: int, pin: str) -> Operator:
+        """The operator, if the PIN is right (WRONG_PIN; NO_MASTER_DATA before a snapshot)."""
+        return handlers.log_in(LogIn(operator_number, pin.strip()), self.reading())
+
+    def operators(self) -> list[Operator]:
+        with self.reading() as uow:
+            return uow.master_data.operators()
+
+    def operator(self, number: int) -> Operator:
+        with self.reading() as uow:
+            return uow.master_data.operator(number)
+
+    # -- tickets -------------------------------------------------------------------------
+
+    def open_ticket(self, operator_number: int, table: int | None) -> Ticket:
+        """A new counter ticket, or the ticket of ``table`` (this till's, the server's, or new)."""
+        return handlers.open_ticket(
+            OpenTicket(table=table, operator_number=operator_number),
+            self.unit_of_work(),
+            tables=self.shared_tables(),
+            offline=self.modes.sales_offline,
+        )
+
+    def ticket(self, ticket_id: str) -> Ticket:
+        with self.reading() as uow:
+            return uow.tickets.get(ticket_id)
+
+    def open_tickets(self) -> list[Ticket]:
+        with self.reading() as uow:
+            return uow.tickets.list_open()
+
+    def search_items(self, text: str) -> list[Item]:
+        """Active items whose PLU starts with, or whose name contains, ``text``."""
+        with self.reading() as uow:
+            return uow.master_data.search_items(text)
+
+    def book(self, operator_number: int, ticket_id: str, plu: str, quantity: int) -> Ticket:
+        """Book an item and return the ticket as it now stands."""
+        handlers.add_booking(
+            AddBooking(
+                ticket_id=ticket_id,
+                plu=plu.strip(),
+                quantity=quantity,
+                operator_number=operator_number,
+            ),
+            self.unit_of_work(),
+            offline=self.modes.sales_offline,
+        )
+        return self.ticket(ticket_id)
+
+    def void(self, operator_number: int, ticket_id: str, booking_id: str, reason: str) -> Ticket:
+        """Void a line with the cashier's reason and return the ticket as it now stands."""
+        handlers.void_booking(
+            VoidBooking(
+                ticket_id=ticket_id,
+                booking_id=booking_id,
+                reason=reason,
+                operator_number=operator_number,
+            ),
+            self.unit_of_work(),
+        )
+        return self.ticket(ticket_id)
+
+    def ticket_for_payment(self, ticket_id: str) -> Ticket:
+        """The ticket to pay, with what other tills booked on its table copied in (live mode)."""
+        tables = self.shared_tables()
+        ticket = self.ticket(ticket_id)
+        if tables is None or ticket.table is None or ticket.status is not TicketStatus.OPEN:
+            return ticket
+        handlers.refresh_shared_ticket(ticket_id, self.unit_of_work(), tables=tables)
+        return self.ticket(ticket_id)
+
+    # -- paying and receipts ---------------------------------------------------------------
+
+    def pay(
+        self,
+        operator_number: int,
+        ticket_id: str,
+        tendered: Sequence[Tendered],
+        *,
+        print_receipt: bool = True,
+    ) -> Closed:
+        """Close the ticket into a receipt with the tenders as typed, then print it. The
+        receipt is saved before the printer is touched, so a printer failure never undoes
+        the sale; an undecided outage refuses the close (R1.4, in the handler)."""
+        receipt = handlers.close_ticket(
+            CloseTicket(
+                ticket_id=ticket_id, tenders=tuple(tendered), operator_number=operator_number
+            ),
+            self.unit_of_work(),
+            mode=self.modes,
+        )
+        problem = self.print_receipt(receipt) if print_receipt else None
+        return Closed(receipt, problem)
+
+    def print_receipt(self, receipt: Receipt) -> str | None:
+        """Print ``receipt``; None when printed, else why not. A failure never undoes the sale."""
+        try:
+            self.printer.print_receipt(receipt, self.header, self.till_number)
+        except PrinterUnavailable as error:
+            log.warning("printer unavailable", receipt=receipt.number, error=str(error))
+            return str(error)
+        return None
+
+    def receipt(self, number: str) -> Receipt:
+        with self.reading() as uow:
+            return uow.receipts.get(number)
+
+    def receipt_lines(self, found: Receipt) -> list[str]:
+        """The receipt's lines exactly as the printer prints them."""
+        return receipt_text(found, self.header, self.till_number)
+
+    def reprint(self, number: str) -> str | None:
+        """Print a saved receipt again; None when printed, else the printer's problem."""
+        return self.print_receipt(self.receipt(number))
+
+    def receipts_of_day(self, day: date | None = None) -> list[Receipt]:
+        """Receipts closed on ``day`` (the till's local calendar day; today by default)."""
+        local_now = self.clock().astimezone()
+        day = day or local_now.date()
+        start = datetime.combine(day, time.min, tzinfo=local_now.tzinfo)
+        with self.reading() as uow:
+            return uow.receipts.closed_between(start, start + timedelta(days=1))
+
+    def unsent_receipt_numbers(self) -> set[str]:
+        """Receipts the server has not confirmed yet (R2.7: stored but not sent)."""
+        with self.reading() as uow:
+            return uow.outbox.unsent_receipt_numbers()
+
+    def unsent_documents(self) -> list[UnsentDocument]:
+        """The operations the server has not confirmed yet, oldest first (R2.7)."""
+        with self.reading() as uow:
+            return uow.outbox.unsent_documents()
+
+    # -- the mode and the status line ----------------------------------------------------------
+
+    def choose(self, choice: Choice) -> Mode:
+        """The cashier's answer to the mode dialog; the mode after it."""
+        return self.modes.choose(choice)
+
+    def dismiss_notice(self) -> None:
+        self.modes.dismiss_notice()
+
+    def status(self) -> StatusLine:
+        """The status line's facts (R2.7), read without waiting for any sale."""
+        return status_line(
+            self.reading(),
+            view=self.modes.view(),
+            link=self.link_state(),
+            upload=self.upload_state(),
+        )

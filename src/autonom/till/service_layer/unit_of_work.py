@@ -1,0 +1,129 @@
+"""What the till's handlers need of storage, as interfaces (cosmicpython): a write unit of
+work (``TillUnitOfWork``) and a read-only one (``TillReadUnitOfWork``). The SQLite classes
+in ``adapters.unit_of_work`` implement them; the handlers' unit tests run on in-memory
+fakes (``tests/unit/till/fakes.py``).
+
+A write unit of work is the only way a sale, a ticket or a receipt is written: ``with uow:
+…; uow.commit()``; leaving the block without commit rolls back. A read-only one never
+writes and never waits for a sale.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from autonom.contracts import MasterData, TicketPublic
+from autonom.domain import Item, NumberRange, Operator, Receipt, TaxRate, Ticket
+from autonom.till.adapters.outbox import UnsentDocument
+from autonom.till.adapters.repository import SnapshotInfo
+
+
+class Tickets(Protocol):
+    """Tickets with their bookings and voids; ``get`` marks a ticket for the commit."""
+
+    def add(self, ticket: Ticket) -> None: ...
+
+    def get(self, ticket_id: str) -> Ticket: ...
+
+    def exists(self, ticket_id: str) -> bool: ...
+
+    def open_at_table(self, table: int) -> Ticket | None: ...
+
+    def list_open(self) -> list[Ticket]: ...
+
+    def count_local_open(self) -> int: ...
+
+    def adopt(self, shared: TicketPublic) -> Ticket: ...
+
+    def merge_from_server(self, shared: TicketPublic) -> int: ...
+
+
+class MasterDataCopy(Protocol):
+    """The till's copy of items, tax rates and operators (R2.2)."""
+
+    def item(self, plu: str) -> Item: ...
+
+    def tax_rate(self, code: str) -> TaxRate: ...
+
+    def operator(self, number: int) -> Operator: ...
+
+    def operators(self) -> list[Operator]: ...
+
+    def search_items(self, text: str) -> list[Item]: ...
+
+    def info(self) -> SnapshotInfo: ...
+
+    def replace(self, master: MasterData, *, fetched_at: datetime) -> None: ...
+
+
+class Ranges(Protocol):
+    """The till's receipt number ranges, one per form (invariant 4)."""
+
+    def get(self, form: int) -> NumberRange: ...
+
+    def save(self, number_range: NumberRange) -> None: ...
+
+
+class Receipts(Protocol):
+    """Receipts as saved at close."""
+
+    def get(self, number: str) -> Receipt: ...
+
+    def closed_between(self, start: datetime, end: datetime) -> list[Receipt]: ...
+
+
+class UnsentOperations(Protocol):
+    """What of the outbox the server has not confirmed yet (R2.7)."""
+
+    def unsent_count(self) -> int: ...
+
+    def unsent_receipt_count(self) -> int: ...
+
+    def unsent_documents(self, limit: int = 500) -> list[UnsentDocument]: ...
+
+    def unsent_receipt_numbers(self) -> set[str]: ...
+
+
+class TillReadUnitOfWork(Protocol):
+    """A consistent read of the till's data; never writes, never takes the sales lock."""
+
+    # Read-only properties, so an implementation may narrow them (a SQLite repository).
+    @property
+    def tickets(self) -> Tickets: ...
+
+    @property
+    def master_data(self) -> MasterDataCopy: ...
+
+    @property
+    def receipts(self) -> Receipts: ...
+
+    @property
+    def outbox(self) -> UnsentOperations: ...
+
+    @property
+    def till_number(self) -> int: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+class TillUnitOfWork(TillReadUnitOfWork, Protocol):
+    """One write transaction: the new events of the tickets touched are written with
+    their journal entries and outbox rows by ``commit``, or not at all."""
+
+    @property
+    def ranges(self) -> Ranges: ...
+
+    def now(self) -> datetime:
+        """The time for this transaction's documents, never before the last operation's."""
+        ...
+
+    def commit(self) -> None: ...
