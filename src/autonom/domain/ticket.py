@@ -20,38 +20,38 @@ from autonom.domain.catalog import Item, TaxRate
 from autonom.domain.errors import Refusal
 from autonom.domain.events import (
     BookingAdded,
+    BookingFacts,
     BookingVoided,
     Event,
     TicketClosed,
     TicketOpened,
+    booking_facts,
 )
-from autonom.domain.money import MAX_AMOUNT, ZERO, TaxLine, tax_included
+from autonom.domain.limits import MAX_AMOUNT
+from autonom.domain.limits import MAX_QUANTITY as MAX_QUANTITY
+from autonom.domain.limits import MAX_TABLE as MAX_TABLE
+from autonom.domain.money import ZERO, TaxLine, tax_included
 from autonom.domain.numbering import ReceiptNumber
 from autonom.domain.payment import Payment, Tender, settle
 
-MAX_QUANTITY = 999
-MAX_TABLE = 9999
 OFFLINE_VOID_REASON = (
     "void due to emergency mode"  # R3.2: offered when re-booked duplicates are voided
 )
 
 
-@dataclass
-class Booking:
-    booking_id: str
-    plu: str
-    name: str
-    quantity: int
-    unit_price: Decimal
-    tax_code: str
-    tax_percent: Decimal
-    operator_number: int
-    till_number: int
-    booked_at: datetime
-    offline: bool
+@dataclass(frozen=True, kw_only=True)
+class Booking(BookingFacts):
+    """A line on a ticket: what was booked (``BookingFacts``) and, once voided, why, by
+    whom and when."""
+
     void_reason: str | None = None
     voided_by: int | None = None
     voided_at: datetime | None = None
+
+    @classmethod
+    def of(cls, added: BookingAdded) -> Booking:
+        """The line a ``BookingAdded`` puts on its ticket."""
+        return cls(**booking_facts(added))
 
     @property
     def amount(self) -> Decimal:
@@ -295,21 +295,7 @@ class Ticket:
         if isinstance(event, BookingAdded):
             if any(b.booking_id == event.booking_id for b in self.bookings):
                 return  # the same booking twice is the same booking (exactly once)
-            self.bookings.append(
-                Booking(
-                    booking_id=event.booking_id,
-                    plu=event.plu,
-                    name=event.name,
-                    quantity=event.quantity,
-                    unit_price=event.unit_price,
-                    tax_code=event.tax_code,
-                    tax_percent=event.tax_percent,
-                    operator_number=event.operator_number,
-                    till_number=event.till_number,
-                    booked_at=event.booked_at,
-                    offline=event.offline,
-                )
-            )
+            self.bookings.append(Booking.of(event))
         elif isinstance(event, BookingVoided):
             for i, b in enumerate(self.bookings):
                 if b.booking_id == event.booking_id and not b.voided:

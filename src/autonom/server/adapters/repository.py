@@ -4,7 +4,6 @@ small records, never in rows."""
 
 from __future__ import annotations
 
-import json
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from autonom.contracts import (
+    BOOKINGS,
     EVENT_ADAPTER,
     BookingPublic,
     ModeEventIn,
@@ -289,7 +289,7 @@ class TicketRepository(Repository):
     def save(self, ticket: Ticket) -> None:
         """Write the projection of a ticket rebuilt from its events."""
         receipt = ticket.receipt
-        bookings = [BookingPublic.of(b).model_dump(mode="json") for b in ticket.bookings]
+        bookings = BOOKINGS.dump_json([BookingPublic.of(b) for b in ticket.bookings]).decode()
         _upsert(
             self.connection,
             t.tickets,
@@ -304,7 +304,7 @@ class TicketRepository(Repository):
                 "receipt_number": receipt.number if receipt else None,
                 "opened_at": ticket.opened_at,
                 "closed_at": receipt.closed_at if receipt else None,
-                "bookings": json.dumps(bookings),
+                "bookings": bookings,
             },
         )
 
@@ -319,7 +319,7 @@ def _ticket_public(row: Any) -> TicketPublic:
         status=row["status"],
         total=row["total"],
         receipt_number=row["receipt_number"],
-        bookings=[BookingPublic.model_validate(b) for b in json.loads(row["bookings"])],
+        bookings=BOOKINGS.validate_json(row["bookings"]),
     )
 
 

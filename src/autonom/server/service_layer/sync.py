@@ -21,15 +21,15 @@ from autonom.domain import (
     TicketStatus,
     errors,
 )
+from autonom.domain.errors import (  # what the server flags instead of refusing (invariant 6)
+    CHANGED_AFTER_CLOSE,
+    RECEIPT_NUMBER_REUSED,
+    TICKET_CLOSED_TWICE,
+    UNKNOWN_BOOKING,
+    UNKNOWN_TICKET,
+)
 from autonom.server.adapters import SqlUnitOfWork
 from autonom.server.service_layer.projection import replay_ticket
-
-# What the server flags for a person instead of refusing (invariant 6).
-UNKNOWN_TICKET = "UNKNOWN_TICKET"
-TICKET_CLOSED_TWICE = "TICKET_CLOSED_TWICE"
-CHANGED_AFTER_CLOSE = "CHANGED_AFTER_CLOSE"
-UNKNOWN_BOOKING = "UNKNOWN_BOOKING"
-RECEIPT_NUMBER_REUSED = "RECEIPT_NUMBER_REUSED"
 
 
 def sequence_gap(*, expected: int, got: int) -> Refusal:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -22,10 +21,9 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from autonom import __version__
-from autonom.domain import PaymentMethod, Refusal, Tender, TicketStatus
+from autonom.domain import PaymentMethod, Refusal, Tender, TicketStatus, errors
 from autonom.domain.errors import BAD_QUANTITY, BAD_TABLE
 from autonom.domain.ticket import OFFLINE_VOID_REASON
 from autonom.till.adapters.server_link import ServerUnreachable
@@ -43,17 +41,18 @@ from autonom.till.entrypoints.errors import install_error_handlers, server_unrea
 from autonom.till.entrypoints.sessions import Alert, Session, Sessions
 from autonom.till.service_layer import handlers
 from autonom.till.service_layer.commands import LogIn
+from autonom.web import BodyLimit, templates_for
 
 HERE = Path(__file__).parent
 TABLE_BUTTONS = range(1, 11)  # the demo café's ten tables; any other number can be typed
 VOID_REASONS = ("wrong item", "customer changed their mind", "entered twice", OFFLINE_VOID_REASON)
 # Shown with the refusal's own message: what the cashier can do about it.
 WHAT_TO_DO = {
-    "STORAGE_FAILED": "Do not hand out goods for this step; call support.",
-    "NO_MASTER_DATA": "Check the network cable and that the server is running.",
-    "UNKNOWN_ITEM": "Search the item by its name, or refresh the master data.",
-    "WRONG_PIN": "Type the PIN again; a manager can reset it on the server.",
-    "UNDERPAID": "Take the rest of the amount, or add a card payment.",
+    errors.STORAGE_FAILED: "Do not hand out goods for this step; call support.",
+    errors.NO_MASTER_DATA: "Check the network cable and that the server is running.",
+    errors.UNKNOWN_ITEM: "Search the item by its name, or refresh the master data.",
+    errors.WRONG_PIN: "Type the PIN again; a manager can reset it on the server.",
+    errors.UNDERPAID: "Take the rest of the amount, or add a card payment.",
 }
 
 # What the cashier reads after answering the mode dialog, by the mode it led to.
@@ -71,26 +70,10 @@ log = structlog.get_logger(__name__)
 Text = Annotated[str, Form()]
 
 
-def money(value: Decimal | int) -> str:
-    return f"{Decimal(value):.2f}"
-
-
-def local_time(value: Any, fmt: str = "%H:%M:%S") -> str:
-    return str(value.astimezone().strftime(fmt))
-
-
 def create_app(till: Till) -> FastAPI:
     """The till's web application: the cashier page and ``/api``. The caller starts and
     stops the till's background threads (``Till.start``/``stop``)."""
-    environment = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.filters["money"] = money
-    environment.filters["local_time"] = local_time
-    templates = Jinja2Templates(env=environment)
+    templates = templates_for(HERE / "templates")
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -108,6 +91,7 @@ def create_app(till: Till) -> FastAPI:
     app.state.till = till
     app.state.sessions = Sessions()
     install_error_handlers(app, templates)
+    app.add_middleware(BodyLimit)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     _page_routes(app, templates)
