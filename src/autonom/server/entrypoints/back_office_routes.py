@@ -18,6 +18,7 @@ from autonom.contracts import (
     TaxRatePublic,
     TillRegistered,
 )
+from autonom.contracts.fields import PathTillNumber
 from autonom.server import service_layer as handlers
 from autonom.server.entrypoints.deps import AdminDep, ReadUnitOfWorkDep, UnitOfWorkDep
 from autonom.server.entrypoints.schemas import (
@@ -45,7 +46,7 @@ def list_tills(_admin: AdminDep, uow: ReadUnitOfWorkDep) -> list[TillPublic]:
 
 @router.put("/tills/{number}/station-settings", response_model=StationSettingsPublic)
 def put_station_settings(
-    number: int, settings: StationSettingsPublic, _admin: AdminDep, uow: UnitOfWorkDep
+    number: PathTillNumber, settings: StationSettingsPublic, _admin: AdminDep, uow: UnitOfWorkDep
 ) -> StationSettingsPublic:
     """Set a till's station settings (R1.4, R1.5), also before it registers; the till gets
     them with the answer to its next heartbeat."""
@@ -56,7 +57,7 @@ def put_station_settings(
 
 @router.get("/tills/{number}/mode-events", response_model=list[ModeEventPublic])
 def list_mode_events(
-    number: int,
+    number: PathTillNumber,
     _admin: AdminDep,
     uow: ReadUnitOfWorkDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -66,7 +67,9 @@ def list_mode_events(
 
 
 @router.post("/tills/{number}/credential", response_model=TillRegistered)
-def renew_credential(number: int, _admin: AdminDep, uow: UnitOfWorkDep) -> TillRegistered:
+def renew_credential(
+    number: PathTillNumber, _admin: AdminDep, uow: UnitOfWorkDep
+) -> TillRegistered:
     """A new credential for a replaced till; the old one stops working."""
     return handlers.renew_credential(uow=uow, number=number)
 
