@@ -29,19 +29,18 @@ def _no_control_characters(text: str) -> str:
     return text
 
 
-PlainText = Annotated[str, Strict(), AfterValidator(_no_control_characters)]
-"""A text without control characters; each use states its length."""
+NO_CONTROL_CHARACTERS = AfterValidator(_no_control_characters)
+"""Put after a text's length: ``Annotated[str, Field(max_length=60), NO_CONTROL_CHARACTERS]``."""
 
 Seq = Annotated[int, Strict(), Field(ge=1, le=limits.MAX_SEQ)]
 """A position in a till's log (operations, mode events): gapless per till from 1."""
 
-TillNumber = Annotated[int, Strict(), Field(ge=1, le=limits.MAX_TILL)]
-"""A till's number in a body (R2.3: at most three digits)."""
-
 PathTillNumber = Annotated[int, Field(ge=1, le=limits.MAX_TILL)]
-"""A till's number as the ``{number}`` of a path, where it arrives as text."""
+"""A till's number (R2.3: at most three digits) as the ``{number}`` of a path, where it
+arrives as text; 2**63 is refused before any query."""
 
-Quantity = Annotated[int, Strict(), Field(ge=1, le=limits.MAX_QUANTITY)]
-TableNumber = Annotated[int, Strict(), Field(ge=1, le=limits.MAX_TABLE)]
 Count = Annotated[int, Strict(), Field(ge=0, le=limits.MAX_COUNT)]
-Plu = Annotated[PlainText, Field(min_length=1, max_length=limits.MAX_PLU_LENGTH)]
+TicketId = Annotated[
+    str, Field(min_length=1, max_length=limits.MAX_ID_LENGTH), NO_CONTROL_CHARACTERS
+]
+Plu = Annotated[str, Field(min_length=1, max_length=limits.MAX_PLU_LENGTH), NO_CONTROL_CHARACTERS]

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from autonom.contracts.fields import Count, Inbound, PlainText, Seq
+from autonom.contracts.fields import NO_CONTROL_CHARACTERS, Count, Inbound, Seq
 from autonom.contracts.sync import Versioned
 from autonom.domain import limits
 
@@ -54,14 +54,14 @@ class ModeEventIn(Inbound):
     seq: Seq = Field(description="gapless per till from 1")
     at: AwareDatetime = Field(description="the till's wall time of the change")
     link: LinkName
-    words: Annotated[PlainText, Field(min_length=1, max_length=limits.MAX_LOG_WORDS_LENGTH)] = (
-        Field(description="e.g. OFFLINE NO PING")
-    )
-    state: Annotated[PlainText, Field(min_length=1, max_length=limits.MAX_LOG_STATE_LENGTH)] = (
-        Field(
-            description="after the change: a mode (link server), a health (fiscal_operator) "
-            "or an activity (activity)"
-        )
+    words: Annotated[
+        str, Field(min_length=1, max_length=limits.MAX_LOG_WORDS_LENGTH), NO_CONTROL_CHARACTERS
+    ] = Field(description="e.g. OFFLINE NO PING")
+    state: Annotated[
+        str, Field(min_length=1, max_length=limits.MAX_LOG_STATE_LENGTH), NO_CONTROL_CHARACTERS
+    ] = Field(
+        description="after the change: a mode (link server), a health (fiscal_operator) "
+        "or an activity (activity)"
     )
 
 

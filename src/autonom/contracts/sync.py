@@ -24,7 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from autonom.contracts.fields import Inbound, PlainText, Seq
+from autonom.contracts.fields import NO_CONTROL_CHARACTERS, Inbound, Seq
 from autonom.domain import limits
 from autonom.domain.events import Event, check_event
 
@@ -154,9 +154,10 @@ class TillPosition(BaseModel):
 
 
 class TillRegistration(Inbound):
-    name: Annotated[PlainText, Field(max_length=limits.MAX_TILL_NAME_LENGTH)] = ""
+    name: Annotated[str, Field(max_length=limits.MAX_TILL_NAME_LENGTH), NO_CONTROL_CHARACTERS] = ""
     enrolment_code: (
-        Annotated[PlainText, Field(max_length=limits.MAX_ENROLMENT_CODE_LENGTH)] | None
+        Annotated[str, Field(max_length=limits.MAX_ENROLMENT_CODE_LENGTH), NO_CONTROL_CHARACTERS]
+        | None
     ) = None
 
 

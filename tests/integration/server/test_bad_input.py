@@ -345,3 +345,22 @@ def test_a_batch_of_today_still_goes_through(server: TestClient, till: TillLog) 
     answer = server.post("/api/v1/tills/10/operations", json=versioned, headers=till.auth)
     assert answer.status_code == 200, answer.text
     assert json.loads(answer.text)["applied"] == 4
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/api/v1/tickets/t%001", None),
+        ("GET", "/api/v1/tickets/" + "x" * 10_000, None),
+        ("PUT", "/api/v1/tax-rates/A", {"percent": "19.00", "name": "Stan\x00dard"}),
+        ("PUT", "/api/v1/items/100", {"name": "Es\x00presso", "price": "2.40", "tax_code": "A"}),
+        ("PUT", "/api/v1/items/100", {"name": "Espresso", "price": "2.40", "tax_code": "\x00"}),
+        ("PUT", "/api/v1/operators/5", {"name": "An\x00na", "role": "cashier", "pin": "1234"}),
+    ],
+)
+def test_ticket_and_master_data_routes_refuse_nul_and_endless_ids(
+    server: TestClient, till: TillLog, database: Database, method: str, path: str, body: Any
+) -> None:
+    before = database.rows()
+    refused(server.request(method, path, json=body, headers=ADMIN), 422, "INVALID_INPUT")
+    assert database.rows() == before

@@ -26,7 +26,7 @@ from autonom.contracts import (
     TillRegistered,
     TillRegistration,
 )
-from autonom.contracts.fields import PathTillNumber
+from autonom.contracts.fields import PathTillNumber, TicketId
 from autonom.domain import TicketStatus
 from autonom.server import service_layer as handlers
 from autonom.server.entrypoints.deps import (
@@ -154,5 +154,5 @@ def find_tickets(
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketPublic, tags=["tickets"])
-def get_ticket(ticket_id: str, _caller: CallerDep, uow: ReadUnitOfWorkDep) -> TicketPublic:
+def get_ticket(ticket_id: TicketId, _caller: CallerDep, uow: ReadUnitOfWorkDep) -> TicketPublic:
     return handlers.get_ticket(uow=uow, ticket_id=ticket_id)

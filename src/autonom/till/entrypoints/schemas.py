@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StrictInt, StrictStr
 
-from autonom.contracts.fields import Inbound, PlainText, Plu
+from autonom.contracts.fields import NO_CONTROL_CHARACTERS, Inbound, Plu
 from autonom.domain import PaymentMethod, Receipt, Role
 from autonom.till.adapters.station import LoggedEntry
 from autonom.till.domain import (
@@ -50,7 +50,7 @@ class BookingIn(Inbound):
 
 
 class VoidIn(Inbound):
-    reason: PlainText = Field(max_length=200)
+    reason: Annotated[str, Field(max_length=200), NO_CONTROL_CHARACTERS]
 
 
 class TenderIn(Inbound):
