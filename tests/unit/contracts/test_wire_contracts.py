@@ -4,7 +4,6 @@ and a full push batch fitting under the body limit (issue 7, points 4 and 8)."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -12,31 +11,13 @@ from pydantic import ValidationError
 
 from autonom.contracts import CONTRACT_VERSION, BookingPublic, Operation, PushBatch, TicketPublic
 from autonom.contracts.sync import CONTRACT_TOO_NEW_ERROR, MAX_BATCH
-from autonom.domain import (
-    Form,
-    Item,
-    NumberRange,
-    Payment,
-    PaymentMethod,
-    TaxLine,
-    TaxRate,
-    Tender,
-    Ticket,
-    TicketClosed,
-    limits,
-)
+from autonom.domain import Payment, PaymentMethod, TaxLine, TicketClosed, limits
 from autonom.web import MAX_BODY_BYTES
-
-AT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-STANDARD = TaxRate(code="A", percent=Decimal("19.00"), name="Standard")
-CAKE = Item(plu="200", name="Cheesecake", price=Decimal("4.20"), tax_code="A")
+from tests.unit.domain.test_limits import AT, a_sale
 
 
 def test_a_booking_on_the_wire_keeps_the_shape_deployed_tills_read() -> None:
-    ticket = Ticket.open(ticket_id="t1", table=4, till_number=10, operator_number=1, at=AT)
-    ticket.book(CAKE, STANDARD, 2, booking_id="b1", operator_number=1, till_number=10, at=AT)
-    ticket.void("b1", "spilled", operator_number=1, till_number=10, at=AT)
-    [booking] = TicketPublic.of(ticket).model_dump(mode="json")["bookings"]
+    booking = TicketPublic.of(a_sale()).model_dump(mode="json")["bookings"][0]
     assert booking == {
         "booking_id": "b1",
         "plu": "200",
@@ -49,7 +30,7 @@ def test_a_booking_on_the_wire_keeps_the_shape_deployed_tills_read() -> None:
         "till_number": 10,
         "booked_at": "2026-11-20T12:00:00Z",
         "offline": False,
-        "void_reason": "spilled",
+        "void_reason": "wrong item",
     }
     assert BookingPublic(**{**booking, "extra_from_a_newer_server": 1}).booking_id == "b1"
 
@@ -109,14 +90,10 @@ def test_the_largest_legitimate_push_batch_fits_under_the_body_limit() -> None:
 
 
 def test_a_real_sale_still_validates_as_a_push() -> None:
-    ticket = Ticket.open(ticket_id="t1", table=None, till_number=10, operator_number=1, at=AT)
-    ticket.book(CAKE, STANDARD, 1, booking_id="b1", operator_number=1, till_number=10, at=AT)
-    number = NumberRange(till=10, form=Form.RECEIPT).issue()
-    tenders = [Tender(PaymentMethod.CARD, Decimal("4.20"))]
-    ticket.close(tenders, number, operator_number=1, till_number=10, at=AT)
+    events = a_sale().events
     operations = [
         Operation(seq=i, op_id=uuid.uuid4(), recorded_at=AT, event=e)
-        for i, e in enumerate(ticket.events, start=1)
+        for i, e in enumerate(events, start=1)
     ]
     wire = PushBatch(operations=operations).model_dump_json()
-    assert PushBatch.model_validate_json(wire).operations[-1].event == ticket.events[-1]
+    assert [op.event for op in PushBatch.model_validate_json(wire).operations] == events
