@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
 
 from autonom.domain import limits
 from autonom.domain.events import has_control_characters
+from autonom.domain.numbering import check_till_number
 
 
 class Inbound(BaseModel):
@@ -35,9 +36,13 @@ NO_CONTROL_CHARACTERS = AfterValidator(_no_control_characters)
 Seq = Annotated[int, Strict(), Field(ge=1, le=limits.MAX_SEQ)]
 """A position in a till's log (operations, mode events): gapless per till from 1."""
 
-PathTillNumber = Annotated[int, Field(ge=1, le=limits.MAX_TILL)]
-"""A till's number (R2.3: at most three digits) as the ``{number}`` of a path, where it
-arrives as text; 2**63 is refused before any query."""
+PathTillNumber = Annotated[
+    int,
+    AfterValidator(check_till_number),
+    Field(description=f"the till's number, 1 to {limits.MAX_TILL}"),
+]
+"""A till's number (R2.3: at most three digits) as the ``{number}`` of a path: the domain's
+``check_till_number`` refuses 0 or 2**63 (422 BAD_TILL_NUMBER) before any query."""
 
 Count = Annotated[int, Strict(), Field(ge=0, le=limits.MAX_COUNT)]
 TicketId = Annotated[

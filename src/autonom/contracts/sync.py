@@ -22,10 +22,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from autonom.contracts.fields import NO_CONTROL_CHARACTERS, Inbound, Seq
-from autonom.domain import limits
+from autonom.domain import Refusal, errors, limits
 from autonom.domain.events import Event, check_event
 
 MAX_BATCH = 500
@@ -33,10 +32,6 @@ MAX_BATCH = 500
 CONTRACT_VERSION = 1
 """The version of the push and heartbeat contracts this code speaks (docs/sync-protocol.md
 § "Contract versions"). A till sends it with each push; none means 1."""
-
-CONTRACT_TOO_NEW_ERROR = "contract_too_new"
-"""The validation error a newer till's body raises; the HTTP boundary answers it as
-409 CONTRACT_TOO_NEW."""
 
 WireEvent = Annotated[Event, Field(discriminator="kind")]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(WireEvent)
@@ -114,11 +109,13 @@ class Versioned(Inbound):
     def _not_too_new(cls, raw: Any) -> Any:
         version = raw.get("contract") if isinstance(raw, dict) else None
         if type(version) is int and version > CONTRACT_VERSION:
-            raise PydanticCustomError(
-                CONTRACT_TOO_NEW_ERROR,
-                "This till speaks contract version {theirs}; this side speaks up to "
-                "version {ours}. Update the server before this till sends again.",
-                {"theirs": version, "ours": CONTRACT_VERSION},
+            # A refusal, not a validation error: it is answered before any field is judged.
+            raise Refusal(
+                errors.CONTRACT_TOO_NEW,
+                f"This till speaks contract version {version}; this side speaks up to "
+                f"version {CONTRACT_VERSION}. Update the server before this till sends again.",
+                409,
+                detail={"contract": version, "supported": CONTRACT_VERSION},
             )
         return raw
 

@@ -14,11 +14,9 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from autonom.contracts import ErrorBody
-from autonom.contracts.sync import CONTRACT_TOO_NEW_ERROR
 from autonom.domain import Refusal
 from autonom.domain.errors import (
     BODY_TOO_LARGE,
-    CONTRACT_TOO_NEW,
     INTERNAL,
     INVALID_INPUT,
     MALFORMED_JSON,
@@ -81,9 +79,6 @@ def install_error_handlers(
             return answer(
                 request, 400, MALFORMED_JSON, f"The request body is not valid JSON: {reason}."
             )
-        too_new = next((e for e in errors if e.get("type") == CONTRACT_TOO_NEW_ERROR), None)
-        if too_new is not None:
-            return answer(request, 409, CONTRACT_TOO_NEW, str(too_new.get("msg")))
         problems = [
             {"field": _field(e.get("loc", ())), "problem": str(e.get("msg", "is not valid"))}
             for e in errors

@@ -186,7 +186,7 @@ def test_a_till_number_outside_1_to_999_in_the_path_is_refused(
 ) -> None:
     before = database.rows()
     answer = server.post(path, json={}, headers=headers)
-    refused(answer, 422, "INVALID_INPUT")
+    refused(answer, 422, "BAD_TILL_NUMBER")
     assert database.rows() == before
 
 

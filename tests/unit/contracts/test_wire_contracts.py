@@ -7,11 +7,11 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from pydantic import ValidationError
 
 from autonom.contracts import CONTRACT_VERSION, BookingPublic, Operation, PushBatch, TicketPublic
-from autonom.contracts.sync import CONTRACT_TOO_NEW_ERROR, MAX_BATCH
-from autonom.domain import Payment, PaymentMethod, TaxLine, TicketClosed, limits
+from autonom.contracts.sync import MAX_BATCH
+from autonom.domain import Payment, PaymentMethod, Refusal, TaxLine, TicketClosed, limits
+from autonom.domain.errors import CONTRACT_TOO_NEW
 from autonom.web import MAX_BODY_BYTES
 from tests.unit.domain.test_limits import AT, a_sale
 
@@ -52,10 +52,10 @@ def test_a_push_without_a_contract_version_is_version_1() -> None:
         },
     }
     assert PushBatch.model_validate({"operations": [operation]}).contract == 1
-    with pytest.raises(ValidationError) as newer:
+    with pytest.raises(Refusal) as newer:
         PushBatch.model_validate({"operations": [operation], "contract": 2, "new": 1})
-    [error] = newer.value.errors()
-    assert error["type"] == CONTRACT_TOO_NEW_ERROR
+    assert newer.value.code == CONTRACT_TOO_NEW
+    assert newer.value.status == 409
 
 
 def test_the_largest_legitimate_push_batch_fits_under_the_body_limit() -> None:
