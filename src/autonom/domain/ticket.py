@@ -34,6 +34,7 @@ from autonom.domain.money import ZERO, TaxLine, tax_included
 from autonom.domain.numbering import ReceiptNumber
 from autonom.domain.payment import Payment, Tender, settle
 
+_TYPED_DIGITS = 20  # more digits than this is out of range anyway; int() is spared them
 OFFLINE_VOID_REASON = (
     "void due to emergency mode"  # R3.2: offered when re-booked duplicates are voided
 )
@@ -96,6 +97,26 @@ def check_quantity(quantity: int) -> int:
     if not 1 <= quantity <= MAX_QUANTITY:
         raise Refusal(errors.BAD_QUANTITY, f"Quantity must be from 1 to {MAX_QUANTITY}.")
     return quantity
+
+
+def parse_quantity(text: str) -> int:
+    """A quantity as a cashier types it (empty is 1): plain digits only, never ``²`` or
+    ``1e3``, from 1 to 999 (BAD_QUANTITY)."""
+    text = text.strip() or "1"
+    if not (text.isascii() and text.isdigit()):
+        raise Refusal(errors.BAD_QUANTITY, f"'{text[:20]}' is not a quantity; type a whole number.")
+    return check_quantity(int(text) if len(text) <= _TYPED_DIGITS else -1)
+
+
+def parse_table(text: str) -> int | None:
+    """A table number as a cashier types it (empty is none: a counter sale): plain digits
+    only, from 1 to 9999 (BAD_TABLE)."""
+    text = text.strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()):
+        raise Refusal(errors.BAD_TABLE, f"'{text[:20]}' is not a table number; type digits only.")
+    return check_table(int(text) if len(text) <= _TYPED_DIGITS else -1)
 
 
 def check_table(table: int | None) -> int | None:

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from autonom.web import MAX_BODY_BYTES
-from tests.integration.till.conftest import api_login
+from tests.integration.till.conftest import api_login, page_login
 
 TABLES = ("tickets", "bookings", "voids", "payments", "receipts", "journal", "outbox")
 
@@ -87,4 +87,21 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(
     refused(huge, 413, "BODY_TOO_LARGE")
     page = client.post("/login", data={"operator_number": "1", "pin": "x" * (MAX_BODY_BYTES + 1)})
     assert page.status_code == 413
+    assert rows(tmp_path / "till-10") == before
+
+
+def test_the_page_answers_odd_typed_numbers_with_an_alert_not_a_500(
+    client: TestClient, tmp_path: Path
+) -> None:
+    page_login(client)
+    opened = client.post("/tickets", data={"table": ""}, follow_redirects=False)
+    assert opened.status_code == 303, opened.text
+    ticket = opened.headers["location"]
+    before = rows(tmp_path / "till-10")
+    for quantity in ("²", "1e3", "9" * 5000, "true", "-1"):
+        answer = client.post(f"{ticket}/bookings", data={"plu": "100", "quantity": quantity})
+        assert answer.status_code < 500, quantity
+        assert "not a quantity" in answer.text or "from 1 to 999" in answer.text, quantity
+    for table in ("²", "9" * 5000):
+        assert client.post("/tickets", data={"table": table}).status_code < 500, table
     assert rows(tmp_path / "till-10") == before

@@ -19,6 +19,7 @@ from autonom.domain import (
     NumberRange,
     Payment,
     PaymentMethod,
+    Refusal,
     TaxLine,
     TaxRate,
     Tender,
@@ -35,6 +36,7 @@ from autonom.domain.events import (
     check_event,
 )
 from autonom.domain.money import parse_amount
+from autonom.domain.ticket import parse_quantity, parse_table
 
 AT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 STANDARD = TaxRate(code="A", percent=Decimal("19.00"), name="Standard")
@@ -117,3 +119,20 @@ def test_a_booking_is_built_from_the_event_that_added_it() -> None:
 def test_an_amount_with_an_exponent_or_not_a_plain_number_is_refused(typed: str) -> None:
     with pytest.raises(Exception, match="BAD_AMOUNT"):
         parse_amount(typed)
+
+
+@pytest.mark.parametrize("typed", ["²", "1e3", "9" * 5000, "true", "-1", "0", "1000"])
+def test_a_quantity_typed_on_the_page_is_plain_digits_from_1_to_999(typed: str) -> None:
+    with pytest.raises(Refusal, match="BAD_QUANTITY"):
+        parse_quantity(typed)
+
+
+def test_typed_numbers_that_are_fine() -> None:
+    assert (parse_quantity(""), parse_quantity(" 007 "), parse_table(""), parse_table("12")) == (
+        1,
+        7,
+        None,
+        12,
+    )
+    with pytest.raises(Refusal, match="BAD_TABLE"):
+        parse_table("9" * 5000)

@@ -24,8 +24,7 @@ from fastapi.templating import Jinja2Templates
 
 from autonom import __version__
 from autonom.domain import PaymentMethod, Refusal, Tender, TicketStatus, errors
-from autonom.domain.errors import BAD_QUANTITY, BAD_TABLE
-from autonom.domain.ticket import OFFLINE_VOID_REASON
+from autonom.domain.ticket import OFFLINE_VOID_REASON, parse_quantity, parse_table
 from autonom.till.adapters.server_link import ServerUnreachable
 from autonom.till.bootstrap import Till
 from autonom.till.domain import Choice, Mode
@@ -222,7 +221,7 @@ def _page_routes(app: FastAPI, templates: Jinja2Templates) -> None:
     ) -> Response:
         try:
             cashier.require_master_data(till)
-            ticket = cashier.open_ticket(till, session.operator_number, _table(table))
+            ticket = cashier.open_ticket(till, session.operator_number, parse_table(table))
         except Refusal as refusal:
             return back_to("/tickets", sessions, session, refused(refusal))
         return back_to(f"/tickets/{ticket.ticket_id}", sessions, session)
@@ -280,7 +279,7 @@ def _page_routes(app: FastAPI, templates: Jinja2Templates) -> None:
     ) -> Response:
         here = f"/tickets/{ticket_id}" + (f"?q={q}" if q.isalnum() else "")
         try:
-            cashier.book(till, session.operator_number, ticket_id, plu, _quantity(quantity))
+            cashier.book(till, session.operator_number, ticket_id, plu, parse_quantity(quantity))
         except Refusal as refusal:
             return back_to(here, sessions, session, refused(refusal))
         return back_to(here, sessions, session)
@@ -455,22 +454,6 @@ def _page_routes(app: FastAPI, templates: Jinja2Templates) -> None:
 def _local(path: str) -> str:
     """A path on this till to go back to; anything else (another site) goes home."""
     return path if path.startswith("/") and not path.startswith("//") else "/"
-
-
-def _table(text: str) -> int | None:
-    text = text.strip()
-    if not text:
-        return None
-    if not text.isdigit():
-        raise Refusal(BAD_TABLE, f"'{text}' is not a table number; type digits only.")
-    return int(text)
-
-
-def _quantity(text: str) -> int:
-    text = text.strip() or "1"
-    if not text.isdigit():
-        raise Refusal(BAD_QUANTITY, f"'{text}' is not a quantity; type a whole number.")
-    return int(text)
 
 
 __all__ = ["create_app"]
