@@ -24,25 +24,56 @@ JSON = st.recursive(
     max_leaves=12,
 )
 
+# What a hostile client puts where a till puts a number, an amount, an id or a name.
+KILLERS = st.sampled_from(
+    [
+        *(0, -1, 2**31, 2**53 + 1, 2**63, 10**20, True, None, 1e30, 1e3, "1e3", "-1000000.00"),
+        "500.00",
+        "x" * 10_000,
+        "a\x00b",
+        "caf\ud800",
+        "2.405",
+        "NaN",
+        "",
+        [],
+        {},
+    ]
+)
+ODD_VALUE = st.one_of(
+    KILLERS,
+    KILLERS,
+    st.integers(min_value=-(2**80), max_value=2**80),
+    st.from_regex(r"-?[0-9]{1,30}(\.[0-9]{1,4})?([eE]-?[0-9]{1,3})?", fullmatch=True),
+    st.text(max_size=70),
+    JSON,
+)
+
 FUZZ = settings(
-    max_examples=40,
+    max_examples=150,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
 
-def with_one_field_replaced(document: Any, path: list[int], value: Any) -> Any:
-    """``document`` with the field that ``path`` picks (indexes wrap around) set to ``value``."""
-    if not path or not isinstance(document, (dict, list)) or not document:
+def leaves(document: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The path of every value in ``document`` that is not a list or an object."""
+    if isinstance(document, dict):
+        return [leaf for key, value in document.items() for leaf in leaves(value, (*path, key))]
+    if isinstance(document, list):
+        return [leaf for i, value in enumerate(document) for leaf in leaves(value, (*path, i))]
+    return [path]
+
+
+def replaced(document: Any, path: tuple[Any, ...], value: Any) -> Any:
+    """A copy of ``document`` with the value at ``path`` replaced."""
+    if not path:
         return value
-    keys = list(document) if isinstance(document, dict) else list(range(len(document)))
-    key = keys[path[0] % len(keys)]
     copy = dict(document) if isinstance(document, dict) else list(document)
-    copy[key] = with_one_field_replaced(document[key], path[1:], value)
+    copy[path[0]] = replaced(document[path[0]], path[1:], value)
     return copy
 
 
-def post(server: TestClient, till: TillLog, route: str, body: Any) -> int:
+def post(server: TestClient, till: TillLog, route: str, body: Any) -> Any:
     answer = server.post(
         f"/api/v1/tills/{till.number}/{route}",
         content=json.dumps(body),
@@ -51,7 +82,7 @@ def post(server: TestClient, till: TillLog, route: str, body: Any) -> int:
     assert answer.status_code < 500, answer.text
     if answer.status_code >= 400:
         assert answer.json()["code"], answer.text
-    return answer.status_code
+    return answer
 
 
 def test_random_json_never_makes_the_push_or_the_heartbeat_fail(server: TestClient) -> None:
@@ -66,19 +97,36 @@ def test_random_json_never_makes_the_push_or_the_heartbeat_fail(server: TestClie
     random_bodies()
 
 
-def test_a_valid_batch_with_one_field_fuzzed_never_makes_the_server_fail(
-    server: TestClient,
-) -> None:
+def test_a_sale_with_one_odd_value_never_makes_the_push_fail(server: TestClient) -> None:
     till = register(server, 10)
     till.sale(table=3)
-    operations = till.operations()
-    report = {"mode": "live", "activity": "alive", "unsent_operations": 0}
+    paths = leaves(batch(till.operations()))
+    held = {"through": 0}
 
     @FUZZ
-    @given(path=st.lists(st.integers(min_value=0, max_value=20), max_size=5), value=JSON)
-    def one_field(path: list[int], value: Any) -> None:
-        post(server, till, "operations", with_one_field_replaced(batch(operations), path, value))
-        events = {**report, "events": [mode_event(1), mode_event(2)]}
-        post(server, till, "heartbeat", with_one_field_replaced(events, path, value))
+    @given(where=st.sampled_from(paths), value=ODD_VALUE)
+    def one_value(where: tuple[Any, ...], value: Any) -> None:
+        till.seq = held["through"]  # each example continues where the server stands
+        till.sale(table=3)
+        answer = post(server, till, "operations", replaced(batch(till.operations()), where, value))
+        if answer.status_code == 200:
+            held["through"] = answer.json()["applied_through"]
 
-    one_field()
+    one_value()
+
+
+def test_a_report_with_one_odd_value_never_makes_the_heartbeat_fail(server: TestClient) -> None:
+    till = register(server, 10)
+    report = {
+        "mode": "live",
+        "activity": "alive",
+        "unsent_operations": 0,
+        "events": [mode_event(1), mode_event(2)],
+    }
+
+    @FUZZ
+    @given(where=st.sampled_from(leaves(report)), value=ODD_VALUE)
+    def one_value(where: tuple[Any, ...], value: Any) -> None:
+        post(server, till, "heartbeat", replaced(report, where, value))
+
+    one_value()
