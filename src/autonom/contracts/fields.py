@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, Strict
 
 from autonom.domain import limits
-from autonom.domain.events import has_control_characters
+from autonom.domain.events import has_control_characters, moment_problems
 from autonom.domain.numbering import check_till_number
 
 
@@ -32,6 +32,17 @@ def _no_control_characters(text: str) -> str:
 
 NO_CONTROL_CHARACTERS = AfterValidator(_no_control_characters)
 """Put after a text's length: ``Annotated[str, Field(max_length=60), NO_CONTROL_CHARACTERS]``."""
+
+
+def _within_the_calendar(moment: AwareDatetime) -> AwareDatetime:
+    problems = moment_problems(moment, "the moment")
+    if problems:
+        raise ValueError(problems[0])
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_within_the_calendar)]
+"""A point in time with its zone, within the domain's years (``limits.EARLIEST_MOMENT``)."""
 
 Seq = Annotated[int, Strict(), Field(ge=1, le=limits.MAX_SEQ)]
 """A position in a till's log (operations, mode events): gapless per till from 1."""

@@ -14,9 +14,9 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from autonom.contracts.fields import NO_CONTROL_CHARACTERS, Count, Inbound, Seq
+from autonom.contracts.fields import NO_CONTROL_CHARACTERS, Count, Inbound, Moment, Seq
 from autonom.contracts.sync import Versioned
 from autonom.domain import limits
 
@@ -52,7 +52,7 @@ class ModeEventIn(Inbound):
     """One line of the till's plain-text log, as the till recorded it."""
 
     seq: Seq = Field(description="gapless per till from 1")
-    at: AwareDatetime = Field(description="the till's wall time of the change")
+    at: Moment = Field(description="the till's wall time of the change")
     link: LinkName
     words: Annotated[
         str, Field(min_length=1, max_length=limits.MAX_LOG_WORDS_LENGTH), NO_CONTROL_CHARACTERS

@@ -12,7 +12,6 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -23,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from autonom.contracts.fields import NO_CONTROL_CHARACTERS, Inbound, Seq
+from autonom.contracts.fields import NO_CONTROL_CHARACTERS, Inbound, Moment, Seq
 from autonom.domain import Refusal, errors, limits
 from autonom.domain.events import Event, check_event
 
@@ -81,7 +80,7 @@ class Operation(Inbound):
 
     seq: Seq
     op_id: UUID
-    recorded_at: AwareDatetime
+    recorded_at: Moment
     event: WireEvent
 
     @field_validator("event", mode="before")

@@ -149,7 +149,7 @@ def _check_value(name: str, value: Any, where: str) -> list[str]:
         low_amount, high_amount = AMOUNT_LIMITS.get(name, (Decimal(1), Decimal(0)))
         return amount_problems(value, low_amount, high_amount, where)
     if isinstance(value, datetime):
-        return [] if value.tzinfo is not None else [f"{where} must carry its time zone"]
+        return moment_problems(value, where)
     if isinstance(value, tuple):
         if len(value) > COUNT_LIMITS.get(name, 0):
             return [f"{where} may have at most {COUNT_LIMITS.get(name, 0)} entries"]
@@ -176,6 +176,18 @@ def text_problems(text: str, longest: int, where: str, *, shortest: int = 1) -> 
 def has_control_characters(text: str) -> bool:
     """True for a NUL, a line break or any other control character, or a lone surrogate."""
     return any(unicodedata.category(c) in ("Cc", "Cs") for c in text)
+
+
+def moment_problems(moment: datetime, where: str) -> list[str]:
+    """A moment carries its time zone and lies between ``EARLIEST_MOMENT`` and
+    ``LATEST_MOMENT``."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return [f"{where} must carry its time zone"]
+    if not limits.EARLIEST_MOMENT <= moment <= limits.LATEST_MOMENT:
+        return [
+            f"{where} must lie between {limits.EARLIEST_MOMENT:%Y} and {limits.LATEST_MOMENT:%Y}"
+        ]
+    return []
 
 
 def amount_problems(value: Decimal, low: Decimal, high: Decimal, where: str) -> list[str]:

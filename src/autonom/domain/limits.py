@@ -5,6 +5,7 @@ hostile or broken client is refused before anything is written (issue 7, point 8
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 # -- identities and texts (characters) --------------------------------------------------
@@ -35,3 +36,9 @@ MAX_TENDERED = MAX_AMOUNT * MAX_TENDERS  # what a customer may hand over in all
 MAX_PERCENT = Decimal(100)
 MAX_TAX_LINES = 20  # tax rates on one receipt
 AMOUNT_PLACES = 2
+
+# -- moments ---------------------------------------------------------------------------------
+# Wide enough for any till clock, even one reset to 1970; narrow enough that converting to
+# UTC never leaves the calendar (year 1 or 9999 with a zone offset does).
+EARLIEST_MOMENT = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_MOMENT = datetime(9000, 1, 1, tzinfo=UTC)

@@ -364,3 +364,21 @@ def test_ticket_and_master_data_routes_refuse_nul_and_endless_ids(
     before = database.rows()
     refused(server.request(method, path, json=body, headers=ADMIN), 422, "INVALID_INPUT")
     assert database.rows() == before
+
+
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"])
+def test_a_moment_at_the_edge_of_the_calendar_is_refused(
+    server: TestClient, till: TillLog, database: Database, moment: str
+) -> None:
+    """Year 1 or 9999 with a zone offset leaves the calendar when turned into UTC."""
+
+    def recorded(operations: list[dict[str, Any]]) -> None:
+        operations[0]["recorded_at"] = moment
+
+    refused(push_changed(server, till, database, recorded), 422, "INVALID_INPUT")
+    opened = set_in("opened_at", moment, lambda ops: ops[0]["event"])
+    refused(push_changed(server, till, database, opened), 422, "INVALID_INPUT")
+    before = database.rows()
+    event = {**mode_event(2), "at": moment}
+    refused(heartbeat(server, till, event), 422, "INVALID_INPUT")
+    assert database.rows() == before

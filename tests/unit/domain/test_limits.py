@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -88,6 +88,10 @@ def test_a_real_sale_is_within_the_limits() -> None:
         ({"name": "caf\ud800"}, "name must not contain control characters"),
         ({"till_number": 2**63}, "till_number must be from 1 to 999"),
         ({"booked_at": datetime(2026, 1, 1)}, "booked_at must carry its time zone"),
+        (
+            {"booked_at": datetime(9999, 12, 31, tzinfo=timezone(timedelta(hours=-14)))},
+            "booked_at must lie between 1900 and 9000",
+        ),
     ],
 )
 def test_a_booking_outside_the_limits_is_named(change: dict[str, object], problem: str) -> None:
