@@ -8,9 +8,20 @@ UUID or a time written as text."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
+from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, Strict
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+)
 
 from autonom.domain import limits
 from autonom.domain.events import has_control_characters, moment_problems
@@ -43,6 +54,33 @@ def _within_the_calendar(moment: AwareDatetime) -> AwareDatetime:
 
 Moment = Annotated[AwareDatetime, AfterValidator(_within_the_calendar)]
 """A point in time with its zone, within the domain's years (``limits.EARLIEST_MOMENT``)."""
+
+
+def _a_day_within_the_calendar(day: date) -> date:
+    if not limits.EARLIEST_MOMENT.date() <= day < limits.LATEST_MOMENT.date():
+        raise ValueError(
+            f"must lie between {limits.EARLIEST_MOMENT:%Y} and {limits.LATEST_MOMENT:%Y}"
+        )
+    return day
+
+
+Day = Annotated[date, AfterValidator(_a_day_within_the_calendar)]
+"""A calendar day to look up (``?date=``), within the domain's years."""
+
+
+PLAIN_AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def _plain_amount(value: object) -> object:
+    if isinstance(value, float) or (
+        isinstance(value, str) and not PLAIN_AMOUNT.fullmatch(value.strip())
+    ):
+        raise ValueError('write an amount as decimal text such as "4.50", never 1e3 or 4.5e0')
+    return value
+
+
+PlainAmount = Annotated[Decimal, BeforeValidator(_plain_amount)]
+"""An amount as text (``"4.50"``) or a whole number; a JSON float or an exponent is refused."""
 
 Seq = Annotated[int, Strict(), Field(ge=1, le=limits.MAX_SEQ)]
 """A position in a till's log (operations, mode events): gapless per till from 1."""

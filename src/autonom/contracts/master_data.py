@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from autonom.contracts.fields import NO_CONTROL_CHARACTERS
+from autonom.contracts.fields import NO_CONTROL_CHARACTERS, PlainAmount
 from autonom.domain import limits
 from autonom.domain.catalog import Role
 
@@ -18,7 +17,7 @@ Name = Annotated[str, Field(min_length=1, max_length=limits.MAX_NAME_LENGTH), NO
 TaxRateName = Annotated[
     str, Field(min_length=1, max_length=limits.MAX_TAX_NAME_LENGTH), NO_CONTROL_CHARACTERS
 ]
-TaxPercent = Annotated[Decimal, Field(ge=0, le=limits.MAX_PERCENT, decimal_places=2)]
+TaxPercent = Annotated[PlainAmount, Field(ge=0, le=limits.MAX_PERCENT, decimal_places=2)]
 
 
 class TaxRatePublic(BaseModel):
@@ -29,7 +28,7 @@ class TaxRatePublic(BaseModel):
 
 class ItemIn(BaseModel):
     name: Name
-    price: Decimal = Field(gt=0, le=limits.MAX_AMOUNT, decimal_places=2)
+    price: PlainAmount = Field(gt=0, le=limits.MAX_AMOUNT, decimal_places=2)
     tax_code: TaxCode
     active: bool = True
 

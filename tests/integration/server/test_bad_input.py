@@ -356,9 +356,13 @@ def test_a_batch_of_today_still_goes_through(server: TestClient, till: TillLog) 
         ("PUT", "/api/v1/items/100", {"name": "Es\x00presso", "price": "2.40", "tax_code": "A"}),
         ("PUT", "/api/v1/items/100", {"name": "Espresso", "price": "2.40", "tax_code": "\x00"}),
         ("PUT", "/api/v1/operators/5", {"name": "An\x00na", "role": "cashier", "pin": "1234"}),
+        ("PUT", "/api/v1/items/100", {"name": "Espresso", "price": "1e3", "tax_code": "A"}),
+        ("PUT", "/api/v1/items/100", {"name": "Espresso", "price": 1e3, "tax_code": "A"}),
+        ("PUT", "/api/v1/tax-rates/A", {"percent": "1.9e1", "name": "Standard"}),
+        ("GET", "/api/v1/receipts?date=9999-12-31", None),
     ],
 )
-def test_ticket_and_master_data_routes_refuse_nul_and_endless_ids(
+def test_ticket_master_data_and_receipt_routes_refuse_what_no_column_holds(
     server: TestClient, till: TillLog, database: Database, method: str, path: str, body: Any
 ) -> None:
     before = database.rows()

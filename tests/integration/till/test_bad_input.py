@@ -70,6 +70,7 @@ def test_exponent_and_float_amounts_are_refused(client: TestClient, tmp_path: Pa
     as_number = client.post(close, json={"tenders": [{"method": "cash", "amount": 1e2}]})
     refused(as_text, 422, "BAD_AMOUNT")
     refused(as_number, 422, "INVALID_INPUT")
+    refused(client.get("/api/receipts", params={"date": "9999-12-31"}), 422, "INVALID_INPUT")
     assert rows(tmp_path / "till-10") == before
     paid = client.post(close, json={"tenders": [{"method": "cash", "amount": "100"}]})
     assert paid.status_code == 201, paid.text

@@ -4,7 +4,7 @@ version, so tills know to refresh their snapshot."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -18,7 +18,7 @@ from autonom.contracts import (
     TaxRatePublic,
     TillRegistered,
 )
-from autonom.contracts.fields import PathTillNumber
+from autonom.contracts.fields import Day, PathTillNumber
 from autonom.server import service_layer as handlers
 from autonom.server.entrypoints.deps import AdminDep, ReadUnitOfWorkDep, UnitOfWorkDep
 from autonom.server.entrypoints.schemas import (
@@ -117,7 +117,7 @@ def list_receipts(
     _admin: AdminDep,
     uow: ReadUnitOfWorkDep,
     till_number: Annotated[int | None, Query(ge=1, le=999)] = None,
-    day: Annotated[date | None, Query(alias="date", description="closing day, UTC")] = None,
+    day: Annotated[Day | None, Query(alias="date", description="closing day, UTC")] = None,
 ) -> list[ReceiptPublic]:
     records = handlers.find_receipts(uow=uow, till_number=till_number, day=day)
     return [ReceiptPublic.model_validate(r) for r in records]
