@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from autonom.web import MAX_BODY_BYTES
 from tests.integration.till.conftest import api_login, page_login
@@ -106,3 +108,35 @@ def test_the_page_answers_odd_typed_numbers_with_an_alert_not_a_500(
     for table in ("²", "9" * 5000):
         assert client.post("/tickets", data={"table": table}).status_code < 500, table
     assert rows(tmp_path / "till-10") == before
+
+
+def test_odd_values_in_the_till_api_never_make_it_fail(client: TestClient) -> None:
+    ticket_id = open_ticket(client)
+    bodies = {
+        "/api/login": {"operator_number": 1, "pin": "1111"},
+        "/api/tickets": {"table": 4},
+        f"/api/tickets/{ticket_id}/bookings": {"plu": "100", "quantity": 1},
+        f"/api/tickets/{ticket_id}/close": {"tenders": [{"method": "cash", "amount": "1"}]},
+    }
+    odd = (
+        st.sampled_from(
+            [0, -1, 2**63, 10**40, True, None, 1e30, "1e3", "9" * 5000, "²", "a\x00b", [], {}]
+        )
+        | st.text(max_size=20)
+        | st.integers()
+    )
+
+    @settings(
+        max_examples=60,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(route=st.sampled_from(sorted(bodies)), field=st.integers(0, 3), value=odd)
+    def one_value(route: str, field: int, value: Any) -> None:
+        body = bodies[route]
+        key = sorted(body)[field % len(body)]
+        answer = client.post(route, json={**body, key: value})
+        assert answer.status_code < 500, answer.text
+        api_login(client)  # a login with an odd value may have ended the session
+
+    one_value()
