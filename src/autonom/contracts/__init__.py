@@ -24,6 +24,7 @@ from autonom.contracts.master_data import (
     TaxRatePublic,
 )
 from autonom.contracts.sync import (
+    CONTRACT_VERSION,
     EVENT_ADAPTER,
     Operation,
     PushBatch,
@@ -33,9 +34,11 @@ from autonom.contracts.sync import (
     TillRegistration,
     WireEvent,
 )
-from autonom.contracts.tickets import BookingPublic, TicketPublic
+from autonom.contracts.tickets import BOOKINGS, BookingPublic, TicketPublic
 
 __all__ = [
+    "BOOKINGS",
+    "CONTRACT_VERSION",
     "EVENT_ADAPTER",
     "ActivityName",
     "BookingPublic",

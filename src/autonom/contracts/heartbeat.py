@@ -11,9 +11,14 @@ server for that till, which the till caches: a changed setting reaches it within
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from itertools import pairwise
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from autonom.contracts.fields import NO_CONTROL_CHARACTERS, Count, Inbound, Moment, Seq
+from autonom.contracts.sync import Versioned
+from autonom.domain import limits
 
 ModeName = Literal[
     "live", "suspect", "outage_pending", "emergency", "server_available", "reintegrating"
@@ -43,26 +48,40 @@ class StationSettingsPublic(BaseModel):
     )
 
 
-class ModeEventIn(BaseModel):
+class ModeEventIn(Inbound):
     """One line of the till's plain-text log, as the till recorded it."""
 
-    seq: int = Field(ge=1, description="gapless per till from 1")
-    at: AwareDatetime = Field(description="the till's wall time of the change")
+    seq: Seq = Field(description="gapless per till from 1")
+    at: Moment = Field(description="the till's wall time of the change")
     link: LinkName
-    words: str = Field(min_length=1, max_length=200, description="e.g. OFFLINE NO PING")
-    state: str = Field(
-        min_length=1,
-        max_length=30,
+    words: Annotated[
+        str, Field(min_length=1, max_length=limits.MAX_LOG_WORDS_LENGTH), NO_CONTROL_CHARACTERS
+    ] = Field(description="e.g. OFFLINE NO PING")
+    state: Annotated[
+        str, Field(min_length=1, max_length=limits.MAX_LOG_STATE_LENGTH), NO_CONTROL_CHARACTERS
+    ] = Field(
         description="after the change: a mode (link server), a health (fiscal_operator) "
-        "or an activity (activity)",
+        "or an activity (activity)"
     )
 
 
-class HeartbeatReport(BaseModel):
+class HeartbeatReport(Versioned):
     mode: ModeName
     activity: ActivityName
-    unsent_operations: int = Field(ge=0)
+    unsent_operations: Count
     events: list[ModeEventIn] = Field(default_factory=list, max_length=MAX_EVENTS)
+
+    @field_validator("events")
+    @classmethod
+    def _consecutive(cls, events: list[ModeEventIn]) -> list[ModeEventIn]:
+        """A till reports its unsent log lines in order, each once and without a hole."""
+        for before, after in pairwise(events):
+            if after.seq != before.seq + 1:
+                raise ValueError(
+                    f"event {after.seq} follows event {before.seq}; a report carries "
+                    "consecutive events in ascending seq, each once"
+                )
+        return events
 
 
 class HeartbeatAck(BaseModel):
@@ -72,6 +91,8 @@ class HeartbeatAck(BaseModel):
 
 class ModeEventPublic(ModeEventIn):
     """An event as the server keeps it, with the time it arrived."""
+
+    model_config = ConfigDict(extra="ignore")
 
     till_number: int
     received_at: datetime

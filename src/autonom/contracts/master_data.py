@@ -2,32 +2,43 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from autonom.contracts.fields import NO_CONTROL_CHARACTERS, PlainAmount
+from autonom.domain import limits
 from autonom.domain.catalog import Role
+
+TaxCode = Annotated[
+    str, Field(min_length=1, max_length=limits.MAX_TAX_CODE_LENGTH, pattern=r"^[A-Z0-9]+$")
+]
+Name = Annotated[str, Field(min_length=1, max_length=limits.MAX_NAME_LENGTH), NO_CONTROL_CHARACTERS]
+TaxRateName = Annotated[
+    str, Field(min_length=1, max_length=limits.MAX_TAX_NAME_LENGTH), NO_CONTROL_CHARACTERS
+]
+TaxPercent = Annotated[PlainAmount, Field(ge=0, le=limits.MAX_PERCENT, decimal_places=2)]
 
 
 class TaxRatePublic(BaseModel):
-    code: str = Field(min_length=1, max_length=2, pattern=r"^[A-Z0-9]+$")
-    percent: Decimal = Field(ge=0, le=100, decimal_places=2)
-    name: str = Field(min_length=1, max_length=40)
+    code: TaxCode
+    percent: TaxPercent
+    name: TaxRateName
 
 
 class ItemIn(BaseModel):
-    name: str = Field(min_length=1, max_length=60)
-    price: Decimal = Field(gt=0, le=Decimal("99999.99"), decimal_places=2)
-    tax_code: str = Field(min_length=1, max_length=2)
+    name: Name
+    price: PlainAmount = Field(gt=0, le=limits.MAX_AMOUNT, decimal_places=2)
+    tax_code: TaxCode
     active: bool = True
 
 
 class ItemPublic(ItemIn):
-    plu: str = Field(min_length=1, max_length=13, pattern=r"^[0-9A-Za-z]+$")
+    plu: str = Field(min_length=1, max_length=limits.MAX_PLU_LENGTH, pattern=r"^[0-9A-Za-z]+$")
 
 
 class OperatorIn(BaseModel):
-    name: str = Field(min_length=1, max_length=60)
+    name: Name
     role: Role
     pin: str = Field(pattern=r"^[0-9]{4,8}$")
 
@@ -35,7 +46,7 @@ class OperatorIn(BaseModel):
 class OperatorPublic(BaseModel):
     """Sent to tills with the PIN's hash so a till can log operators in while offline."""
 
-    number: int = Field(ge=1, le=9999)
+    number: int = Field(ge=1, le=limits.MAX_OPERATOR)
     name: str
     role: Role
     pin_hash: str

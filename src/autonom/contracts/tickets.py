@@ -1,45 +1,36 @@
-"""Shared tickets (tables) as the server shows them to tills and the back office."""
+"""Shared tickets (tables) as the server shows them to tills and the back office.
+
+A booking on the wire is derived from the domain's ``BookingFacts`` (its fields are spelled
+once, in ``autonom.domain.events``) plus why it was voided; the JSON shape is the one
+deployed tills read."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
+from pydantic.dataclasses import dataclass
 
+from autonom.domain.events import BookingAdded, BookingFacts, booking_facts
 from autonom.domain.ticket import Booking, Ticket
 
 
-class BookingPublic(BaseModel):
-    booking_id: str
-    plu: str
-    name: str
-    quantity: int
-    unit_price: Decimal
-    tax_code: str
-    tax_percent: Decimal
-    operator_number: int
-    till_number: int
-    booked_at: datetime
-    offline: bool
+@dataclass(frozen=True, kw_only=True)
+class BookingPublic(BookingFacts):
     void_reason: str | None = None
 
     @classmethod
-    def of(cls, b: Booking) -> BookingPublic:
-        return cls(
-            booking_id=b.booking_id,
-            plu=b.plu,
-            name=b.name,
-            quantity=b.quantity,
-            unit_price=b.unit_price,
-            tax_code=b.tax_code,
-            tax_percent=b.tax_percent,
-            operator_number=b.operator_number,
-            till_number=b.till_number,
-            booked_at=b.booked_at,
-            offline=b.offline,
-            void_reason=b.void_reason,
-        )
+    def of(cls, booking: Booking) -> BookingPublic:
+        return cls(**booking_facts(booking), void_reason=booking.void_reason)
+
+    def added_to(self, ticket_id: str) -> BookingAdded:
+        """The event that booked this line on ``ticket_id`` (a till copying in a line
+        another till booked)."""
+        return BookingAdded(ticket_id=ticket_id, **booking_facts(self))
+
+
+BOOKINGS: TypeAdapter[list[BookingPublic]] = TypeAdapter(list[BookingPublic])
 
 
 class TicketPublic(BaseModel):

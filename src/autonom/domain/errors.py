@@ -22,7 +22,10 @@ class Refusal(Exception):
         self.detail = detail
 
 
-# The codes, in one place so entrypoints, pages and tests agree on the spelling.
+# Every code of Autonom, in one place so the domain, both HTTP boundaries, the pages and the
+# tests agree on the spelling. A code is never spelled as a literal anywhere else.
+
+# -- the rules of a sale ------------------------------------------------------------------
 BAD_AMOUNT = "BAD_AMOUNT"
 BAD_QUANTITY = "BAD_QUANTITY"
 BAD_PIN = "BAD_PIN"
@@ -44,7 +47,7 @@ BAD_TILL_NUMBER = "BAD_TILL_NUMBER"
 BAD_TABLE = "BAD_TABLE"
 NOT_ALLOWED = "NOT_ALLOWED"
 
-# Till enrolment and the push protocol (docs/sync-protocol.md).
+# -- till enrolment and the push protocol (docs/sync-protocol.md) --------------------------
 TILL_TAKEN = "TILL_TAKEN"
 BAD_ENROLMENT_CODE = "BAD_ENROLMENT_CODE"
 ENROLMENT_CLOSED = "ENROLMENT_CLOSED"
@@ -54,8 +57,29 @@ SEQUENCE_GAP = "SEQUENCE_GAP"
 SEQUENCE_CONFLICT = "SEQUENCE_CONFLICT"
 FOREIGN_RANGE = "FOREIGN_RANGE"
 UNKNOWN_TILL = "UNKNOWN_TILL"
+CONTRACT_TOO_NEW = "CONTRACT_TOO_NEW"
 
-# The till's own refusals (the cashier page and the till's JSON API).
+# What the server flags for a person instead of refusing a completed sale (invariant 6).
+UNKNOWN_TICKET = "UNKNOWN_TICKET"
+TICKET_CLOSED_TWICE = "TICKET_CLOSED_TWICE"
+CHANGED_AFTER_CLOSE = "CHANGED_AFTER_CLOSE"
+UNKNOWN_BOOKING = "UNKNOWN_BOOKING"
+RECEIPT_NUMBER_REUSED = "RECEIPT_NUMBER_REUSED"
+
+# -- the till's own refusals (the cashier page, the till's JSON API, the mode dialog) ---------
 STORAGE_FAILED = "STORAGE_FAILED"
 NOT_LOGGED_IN = "NOT_LOGGED_IN"
 NO_MASTER_DATA = "NO_MASTER_DATA"
+OUTAGE_UNDECIDED = "OUTAGE_UNDECIDED"  # R1.4: close nothing while the cashier has not decided
+EMERGENCY_NOT_ALLOWED = "EMERGENCY_NOT_ALLOWED"  # R1.4: the station settings forbid it
+SERVER_UNREACHABLE = "SERVER_UNREACHABLE"
+
+# -- the HTTP boundary of the server and the till (autonom.web) ------------------------------
+INVALID_INPUT = "INVALID_INPUT"
+MALFORMED_JSON = "MALFORMED_JSON"
+BODY_TOO_LARGE = "BODY_TOO_LARGE"
+NOT_FOUND = "NOT_FOUND"
+METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+ADMIN_REQUIRED = "ADMIN_REQUIRED"
+DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
+INTERNAL = "INTERNAL"

@@ -1,15 +1,46 @@
 """What happened to a ticket, in the past tense. These are the operations a till logs,
-pushes to the server and replays; ``kind`` names each one on the wire."""
+pushes to the server and replays; ``kind`` names each one on the wire.
+
+``check_event`` holds an event to the domain's limits (``autonom.domain.limits``): the
+wire contracts refuse an event it finds fault with, so nothing a till would never record
+reaches a database.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from enum import Enum
+from typing import Any, Literal
 
+from autonom.domain import limits
 from autonom.domain.money import TaxLine
 from autonom.domain.payment import Payment
+
+
+@dataclass(frozen=True, kw_only=True)
+class BookingFacts:
+    """What was booked: the fields of a booking, spelled once. ``BookingAdded`` records
+    them, ``Booking`` (on a ticket) and ``BookingPublic`` (on the wire) derive from them."""
+
+    booking_id: str
+    plu: str
+    name: str
+    quantity: int
+    unit_price: Decimal
+    tax_code: str
+    tax_percent: Decimal
+    operator_number: int
+    till_number: int
+    booked_at: datetime
+    offline: bool
+
+
+def booking_facts(source: BookingFacts) -> dict[str, Any]:
+    """The booking's fields of ``source`` by name, to build another shape of the booking."""
+    return {f.name: getattr(source, f.name) for f in fields(BookingFacts)}
 
 
 @dataclass(frozen=True)
@@ -23,20 +54,9 @@ class TicketOpened:
     kind: Literal["ticket_opened"] = "ticket_opened"
 
 
-@dataclass(frozen=True)
-class BookingAdded:
+@dataclass(frozen=True, kw_only=True)
+class BookingAdded(BookingFacts):
     ticket_id: str
-    booking_id: str
-    plu: str
-    name: str
-    quantity: int
-    unit_price: Decimal
-    tax_code: str
-    tax_percent: Decimal
-    operator_number: int
-    till_number: int
-    booked_at: datetime
-    offline: bool
     kind: Literal["booking_added"] = "booking_added"
 
 
@@ -66,3 +86,121 @@ class TicketClosed:
 
 
 Event = TicketOpened | BookingAdded | BookingVoided | TicketClosed
+
+# The limit of every field of every event, by the field's name (a unit test checks that no
+# field is left out). Texts: the longest allowed; whole numbers and amounts: the range.
+TEXT_LIMITS: dict[str, int] = {
+    "ticket_id": limits.MAX_ID_LENGTH,
+    "booking_id": limits.MAX_ID_LENGTH,
+    "plu": limits.MAX_PLU_LENGTH,
+    "name": limits.MAX_NAME_LENGTH,
+    "tax_code": limits.MAX_TAX_CODE_LENGTH,
+    "code": limits.MAX_TAX_CODE_LENGTH,
+    "reason": limits.MAX_REASON_LENGTH,
+    "receipt_number": limits.MAX_RECEIPT_NUMBER_LENGTH,
+}
+WHOLE_LIMITS: dict[str, tuple[int, int]] = {
+    "quantity": (1, limits.MAX_QUANTITY),
+    "till_number": (1, limits.MAX_TILL),
+    "operator_number": (1, limits.MAX_OPERATOR),
+    "table": (1, limits.MAX_TABLE),
+}
+AMOUNT_LIMITS: dict[str, tuple[Decimal, Decimal]] = {
+    "unit_price": (Decimal(0), limits.MAX_AMOUNT),
+    "total": (Decimal(0), limits.MAX_AMOUNT),
+    "gross": (Decimal(0), limits.MAX_AMOUNT),
+    "tax": (Decimal(0), limits.MAX_AMOUNT),
+    "amount": (Decimal(0), limits.MAX_AMOUNT),
+    "tendered": (Decimal(0), limits.MAX_TENDERED),
+    "tax_percent": (Decimal(0), limits.MAX_PERCENT),
+    "percent": (Decimal(0), limits.MAX_PERCENT),
+}
+COUNT_LIMITS: dict[str, int] = {"taxes": limits.MAX_TAX_LINES, "payments": limits.MAX_TENDERS}
+OPTIONAL = frozenset({"table"})  # the only field that may be None (a counter sale)
+
+
+def check_event(event: Event) -> list[str]:
+    """What is outside the domain's limits in ``event``, one line per problem (none: fine)."""
+    return _check_fields(event, "")
+
+
+def _check_fields(record: Any, where: str) -> list[str]:
+    problems: list[str] = []
+    for f in fields(record):
+        if f.name == "kind":
+            continue
+        problems += _check_value(f.name, getattr(record, f.name), f"{where}{f.name}")
+    return problems
+
+
+def _check_value(name: str, value: Any, where: str) -> list[str]:
+    if value is None:
+        return [] if name in OPTIONAL else [f"{where} is missing"]
+    if isinstance(value, bool):
+        return [] if name not in WHOLE_LIMITS else [f"{where} must be a whole number"]
+    if isinstance(value, Enum):
+        return []
+    if isinstance(value, str):
+        return text_problems(value, TEXT_LIMITS.get(name, 0), where)
+    if isinstance(value, int):
+        low, high = WHOLE_LIMITS.get(name, (1, 0))
+        return [] if low <= value <= high else [f"{where} must be from {low} to {high}"]
+    if isinstance(value, Decimal):
+        low_amount, high_amount = AMOUNT_LIMITS.get(name, (Decimal(1), Decimal(0)))
+        return amount_problems(value, low_amount, high_amount, where)
+    if isinstance(value, datetime):
+        return moment_problems(value, where)
+    if isinstance(value, tuple):
+        if len(value) > COUNT_LIMITS.get(name, 0):
+            return [f"{where} may have at most {COUNT_LIMITS.get(name, 0)} entries"]
+        return [p for i, item in enumerate(value) for p in _check_item(item, f"{where}.{i}.")]
+    return [f"{where} is not a known kind of value"]
+
+
+def _check_item(item: Any, where: str) -> list[str]:
+    if not is_dataclass(item):
+        return [f"{where[:-1]} is not a known kind of value"]
+    return _check_fields(item, where)
+
+
+def text_problems(text: str, longest: int, where: str, *, shortest: int = 1) -> list[str]:
+    """A text is ``shortest`` to ``longest`` characters, none of them a control character
+    (NUL, a line break) or half of a surrogate pair, which no database keeps faithfully."""
+    if not shortest <= len(text) <= longest:
+        return [f"{where} must be {shortest} to {longest} characters"]
+    if has_control_characters(text):
+        return [f"{where} must not contain control characters"]
+    return []
+
+
+def has_control_characters(text: str) -> bool:
+    """True for a NUL, a line break or any other control character, or a lone surrogate."""
+    return any(unicodedata.category(c) in ("Cc", "Cs") for c in text)
+
+
+def moment_problems(moment: datetime, where: str) -> list[str]:
+    """A moment carries its time zone and lies between ``EARLIEST_MOMENT`` and
+    ``LATEST_MOMENT``."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return [f"{where} must carry its time zone"]
+    if not limits.EARLIEST_MOMENT <= moment <= limits.LATEST_MOMENT:
+        return [
+            f"{where} must lie between {limits.EARLIEST_MOMENT:%Y} and {limits.LATEST_MOMENT:%Y}"
+        ]
+    return []
+
+
+def amount_problems(value: Decimal, low: Decimal, high: Decimal, where: str) -> list[str]:
+    """An amount is a finite decimal from ``low`` to ``high`` with at most two places,
+    written plainly (``1000.00``, never ``1e3``)."""
+    if not value.is_finite():
+        return [f"{where} must be a number"]
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    if exponent > 0:
+        return [f"{where} must be written plainly, like 1000.00, not with an exponent"]
+    if exponent < -limits.AMOUNT_PLACES:
+        return [f"{where} may have at most {limits.AMOUNT_PLACES} decimal places"]
+    if not low <= value <= high:
+        return [f"{where} must be from {low} to {high}"]
+    return []

@@ -8,15 +8,16 @@ to its gross total exactly (gross = net + tax per rate).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from autonom.domain.errors import BAD_AMOUNT, Refusal
+from autonom.domain.limits import MAX_AMOUNT as MAX_AMOUNT  # a price, payment or total
 
+_PLAIN = re.compile(r"-?(\d+\.?\d*|\.\d+)")  # digits and one point: never 1e2, NaN, 0x10
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
-# The largest amount a single price, payment or receipt may carry; anything above is a typo.
-MAX_AMOUNT = Decimal("99999.99")
 
 
 def round_cents(value: Decimal) -> Decimal:
@@ -28,11 +29,14 @@ def parse_amount(text: str | int | Decimal, *, allow_zero: bool = True) -> Decim
     """Parse a money amount typed by a person or sent by a client; refuse anything odd.
 
     Accepts ``"4.50"``, ``"4,50"`` and ``Decimal``; refuses floats' artefacts such as more
-    than two decimal places, negatives, NaN and amounts above ``MAX_AMOUNT``.
+    than two decimal places, exponents (``1e2``), negatives, NaN and amounts above
+    ``MAX_AMOUNT``.
     """
     if isinstance(text, (bool, float)):
         raise Refusal(BAD_AMOUNT, "Amounts are written as text such as 4.50, not as a float.")
     raw = str(text).strip().replace(",", ".")
+    if not _PLAIN.fullmatch(raw):
+        raise Refusal(BAD_AMOUNT, f"'{text}' is not an amount; write it like 4.50.")
     try:
         value = Decimal(raw)
     except InvalidOperation:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from autonom.domain.errors import BAD_RECEIPT_NUMBER, BAD_TILL_NUMBER, RANGE_EXHAUSTED, Refusal
+from autonom.domain.limits import MAX_TILL as MAX_TILL
 
-MAX_TILL = 999
 MAX_RUNNING = 999_999
 _PATTERN = re.compile(r"^(?P<till>[1-9]\d{0,2})(?P<running>\d{6})-(?P<form>\d{2})$")
 

@@ -20,38 +20,39 @@ from autonom.domain.catalog import Item, TaxRate
 from autonom.domain.errors import Refusal
 from autonom.domain.events import (
     BookingAdded,
+    BookingFacts,
     BookingVoided,
     Event,
     TicketClosed,
     TicketOpened,
+    booking_facts,
 )
-from autonom.domain.money import MAX_AMOUNT, ZERO, TaxLine, tax_included
+from autonom.domain.limits import MAX_AMOUNT
+from autonom.domain.limits import MAX_QUANTITY as MAX_QUANTITY
+from autonom.domain.limits import MAX_TABLE as MAX_TABLE
+from autonom.domain.money import ZERO, TaxLine, tax_included
 from autonom.domain.numbering import ReceiptNumber
 from autonom.domain.payment import Payment, Tender, settle
 
-MAX_QUANTITY = 999
-MAX_TABLE = 9999
+_TYPED_DIGITS = 20  # more digits than this is out of range anyway; int() is spared them
 OFFLINE_VOID_REASON = (
     "void due to emergency mode"  # R3.2: offered when re-booked duplicates are voided
 )
 
 
-@dataclass
-class Booking:
-    booking_id: str
-    plu: str
-    name: str
-    quantity: int
-    unit_price: Decimal
-    tax_code: str
-    tax_percent: Decimal
-    operator_number: int
-    till_number: int
-    booked_at: datetime
-    offline: bool
+@dataclass(frozen=True, kw_only=True)
+class Booking(BookingFacts):
+    """A line on a ticket: what was booked (``BookingFacts``) and, once voided, why, by
+    whom and when."""
+
     void_reason: str | None = None
     voided_by: int | None = None
     voided_at: datetime | None = None
+
+    @classmethod
+    def of(cls, added: BookingAdded) -> Booking:
+        """The line a ``BookingAdded`` puts on its ticket."""
+        return cls(**booking_facts(added))
 
     @property
     def amount(self) -> Decimal:
@@ -96,6 +97,26 @@ def check_quantity(quantity: int) -> int:
     if not 1 <= quantity <= MAX_QUANTITY:
         raise Refusal(errors.BAD_QUANTITY, f"Quantity must be from 1 to {MAX_QUANTITY}.")
     return quantity
+
+
+def parse_quantity(text: str) -> int:
+    """A quantity as a cashier types it (empty is 1): plain digits only, never ``²`` or
+    ``1e3``, from 1 to 999 (BAD_QUANTITY)."""
+    text = text.strip() or "1"
+    if not (text.isascii() and text.isdigit()):
+        raise Refusal(errors.BAD_QUANTITY, f"'{text[:20]}' is not a quantity; type a whole number.")
+    return check_quantity(int(text) if len(text) <= _TYPED_DIGITS else -1)
+
+
+def parse_table(text: str) -> int | None:
+    """A table number as a cashier types it (empty is none: a counter sale): plain digits
+    only, from 1 to 9999 (BAD_TABLE)."""
+    text = text.strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()):
+        raise Refusal(errors.BAD_TABLE, f"'{text[:20]}' is not a table number; type digits only.")
+    return check_table(int(text) if len(text) <= _TYPED_DIGITS else -1)
 
 
 def check_table(table: int | None) -> int | None:
@@ -295,21 +316,7 @@ class Ticket:
         if isinstance(event, BookingAdded):
             if any(b.booking_id == event.booking_id for b in self.bookings):
                 return  # the same booking twice is the same booking (exactly once)
-            self.bookings.append(
-                Booking(
-                    booking_id=event.booking_id,
-                    plu=event.plu,
-                    name=event.name,
-                    quantity=event.quantity,
-                    unit_price=event.unit_price,
-                    tax_code=event.tax_code,
-                    tax_percent=event.tax_percent,
-                    operator_number=event.operator_number,
-                    till_number=event.till_number,
-                    booked_at=event.booked_at,
-                    offline=event.offline,
-                )
-            )
+            self.bookings.append(Booking.of(event))
         elif isinstance(event, BookingVoided):
             for i, b in enumerate(self.bookings):
                 if b.booking_id == event.booking_id and not b.voided:

@@ -67,11 +67,15 @@ def test_events_after_a_gap_are_accepted(server: TestClient) -> None:
     assert [e["seq"] for e in events_of(server, 10)] == [8, 7, 2, 1]
 
 
-def test_events_out_of_order_are_kept_by_seq_each_once(server: TestClient) -> None:
+def test_events_out_of_order_or_twice_in_one_report_are_refused(server: TestClient) -> None:
+    """A till reports its unsent lines in ascending seq, each once (issue 7, point 8)."""
     till = register(server, 10)
     answer = heartbeat(server, till, mode_event(3), mode_event(1), mode_event(2), mode_event(2))
-    assert answer.json()["events_through"] == 3
-    assert [e["seq"] for e in events_of(server, 10)] == [3, 2, 1]
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["code"] == "INVALID_INPUT"
+    assert events_of(server, 10) == []
+    in_order = heartbeat(server, till, mode_event(1), mode_event(2), mode_event(3))
+    assert in_order.json()["events_through"] == 3
 
 
 def test_back_office_sees_each_till_last_report(server: TestClient) -> None:

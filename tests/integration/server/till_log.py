@@ -12,7 +12,6 @@ from fastapi.testclient import TestClient
 
 from autonom.contracts import EVENT_ADAPTER, Operation, TicketPublic
 from autonom.domain import (
-    BookingAdded,
     Event,
     Form,
     Item,
@@ -84,22 +83,7 @@ class TillLog:
             table=shared.table,
         )
         for b in shared.bookings:
-            ticket.apply(
-                BookingAdded(
-                    ticket_id=shared.ticket_id,
-                    booking_id=b.booking_id,
-                    plu=b.plu,
-                    name=b.name,
-                    quantity=b.quantity,
-                    unit_price=b.unit_price,
-                    tax_code=b.tax_code,
-                    tax_percent=b.tax_percent,
-                    operator_number=b.operator_number,
-                    till_number=b.till_number,
-                    booked_at=b.booked_at,
-                    offline=b.offline,
-                )
-            )
+            ticket.apply(b.added_to(shared.ticket_id))
         return ticket
 
     def book(self, ticket: Ticket, item: Item = ESPRESSO, quantity: int = 1) -> Ticket:

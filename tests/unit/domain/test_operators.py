@@ -9,7 +9,10 @@ from autonom.domain import Operator, Refusal, Role, hash_pin
 
 def test_the_pin_is_stored_hashed_and_checked() -> None:
     stored = hash_pin("4711")
-    assert "4711" not in stored
+    # Not the PIN in the clear (a random salt's hex may contain "4711" by chance: the
+    # scheme's three parts are checked instead of a substring).
+    scheme, salt, digest = stored.split("$")
+    assert (scheme, len(salt), len(digest)) == ("scrypt", 32, 128)
     operator = Operator(1, "Anna", Role.CASHIER, stored)
     assert operator.pin_matches("4711")
     assert not operator.pin_matches("4712")

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from autonom.contracts import ModeEventPublic
-from autonom.server.entrypoints.back_office_page import local_time, log_line
+from autonom.server.entrypoints.back_office_page import MOMENT, log_line
+from autonom.web.templates import local_time
 
 AT = datetime(2026, 8, 12, 14, 21, 47, tzinfo=UTC)
 # Central European time with its summer time, spelled so that no tz database is needed.
@@ -40,4 +41,4 @@ def test_event_reads_as_the_log_line_in_local_time() -> None:
     assert log_line(summer) == "12.08.2026 / 16:21:47: OFFLINE NO PING"
     winter = summer.model_copy(update={"at": datetime(2026, 11, 20, 8, 5, 9, tzinfo=UTC)})
     assert log_line(winter) == "20.11.2026 / 09:05:09: OFFLINE NO PING"
-    assert local_time(AT) == "12.08.2026 16:21:47"
+    assert local_time(AT, MOMENT) == "12.08.2026 16:21:47"

@@ -3,7 +3,7 @@ only this till's own operations go to the outbox; without the server the table o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -105,7 +105,7 @@ def test_bookings_other_tills_add_meanwhile_are_copied_in_before_paying(
     )
     mine = handlers.add_booking(AddBooking(ticket.ticket_id, "200", 1, ANNA), till.uow())
     shared = server.tickets[5]
-    voided = shared.bookings[0].model_copy(update={"void_reason": "spilled"})
+    voided = replace(shared.bookings[0], void_reason="spilled")
     server.tickets[5] = shared.model_copy(
         update={
             "bookings": [voided, shared.bookings[1], booking_from_till_11("b-3", "100", "2.40")]

@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from autonom.domain import BookingAdded, BookingVoided, Event, TicketClosed, TicketOpened
-
-UNKNOWN_TICKET = "UNKNOWN_TICKET"
-TICKET_CLOSED_TWICE = "TICKET_CLOSED_TWICE"
-CHANGED_AFTER_CLOSE = "CHANGED_AFTER_CLOSE"
-UNKNOWN_BOOKING = "UNKNOWN_BOOKING"
-RECEIPT_NUMBER_REUSED = "RECEIPT_NUMBER_REUSED"
+from autonom.domain.errors import (
+    CHANGED_AFTER_CLOSE,
+    RECEIPT_NUMBER_REUSED,
+    TICKET_CLOSED_TWICE,
+    UNKNOWN_BOOKING,
+    UNKNOWN_TICKET,
+)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from autonom.server.entrypoints import back_office_page, back_office_routes, til
 from autonom.server.entrypoints.deps import ServerContext
 from autonom.server.entrypoints.errors import install_error_handlers
 from autonom.server.settings import ServerSettings
+from autonom.web import BodyLimit
 
 API_PREFIX = "/api/v1"
 
@@ -44,6 +45,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     )
     app.state.context = ServerContext(settings=settings, engine=engine, admin_token=admin_token)
     install_error_handlers(app, page_errors=back_office_page.page_error)
+    app.add_middleware(BodyLimit)
     app.include_router(till_routes.router, prefix=API_PREFIX)
     app.include_router(back_office_routes.router, prefix=API_PREFIX)
     app.include_router(back_office_page.router)

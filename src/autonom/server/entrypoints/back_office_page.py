@@ -17,8 +17,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
 
 from autonom import __version__
@@ -35,10 +33,12 @@ from autonom.server.entrypoints.deps import (
     UnitOfWorkDep,
 )
 from autonom.server.entrypoints.errors import ADMIN_REQUIRED
+from autonom.web import templates_for
 
 PAGE = "/back-office"
 HERE = Path(__file__).parent
 HISTORY_LENGTH = 200  # mode events shown on a till's page, newest first
+MOMENT = "%d.%m.%Y %H:%M:%S"  # how the back office writes a moment (local_time filter)
 REFRESH_S = 5  # the tills list reloads itself this often
 # The form's labels, also used to name a field in its error message.
 SETTING_LABELS = {
@@ -47,26 +47,13 @@ SETTING_LABELS = {
 }
 
 
-def local_time(value: datetime) -> str:
-    """A moment in the server's local time zone, as the back office reads it."""
-    return f"{value.astimezone():%d.%m.%Y %H:%M:%S}"
-
-
 def log_line(event: ModeEventPublic) -> str:
     """The event as the till's plain-text log line (R1.1, seed 000), in the server's local
     time: ``12.08.2019 / 16:21:47: OFFLINE NO PING``."""
     return format_log_line(event.at.astimezone(), event.words)
 
 
-environment = Environment(
-    loader=FileSystemLoader(HERE / "templates"),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-environment.filters["local_time"] = local_time
-environment.filters["log_line"] = log_line
-templates = Jinja2Templates(env=environment)
+templates = templates_for(HERE / "templates", time_format=MOMENT, filters={"log_line": log_line})
 
 router = APIRouter(prefix=PAGE, include_in_schema=False)
 

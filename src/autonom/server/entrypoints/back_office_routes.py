@@ -4,7 +4,7 @@ version, so tills know to refresh their snapshot."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -18,6 +18,7 @@ from autonom.contracts import (
     TaxRatePublic,
     TillRegistered,
 )
+from autonom.contracts.fields import Day, PathTillNumber
 from autonom.server import service_layer as handlers
 from autonom.server.entrypoints.deps import AdminDep, ReadUnitOfWorkDep, UnitOfWorkDep
 from autonom.server.entrypoints.schemas import (
@@ -45,7 +46,7 @@ def list_tills(_admin: AdminDep, uow: ReadUnitOfWorkDep) -> list[TillPublic]:
 
 @router.put("/tills/{number}/station-settings", response_model=StationSettingsPublic)
 def put_station_settings(
-    number: int, settings: StationSettingsPublic, _admin: AdminDep, uow: UnitOfWorkDep
+    number: PathTillNumber, settings: StationSettingsPublic, _admin: AdminDep, uow: UnitOfWorkDep
 ) -> StationSettingsPublic:
     """Set a till's station settings (R1.4, R1.5), also before it registers; the till gets
     them with the answer to its next heartbeat."""
@@ -56,7 +57,7 @@ def put_station_settings(
 
 @router.get("/tills/{number}/mode-events", response_model=list[ModeEventPublic])
 def list_mode_events(
-    number: int,
+    number: PathTillNumber,
     _admin: AdminDep,
     uow: ReadUnitOfWorkDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -66,7 +67,9 @@ def list_mode_events(
 
 
 @router.post("/tills/{number}/credential", response_model=TillRegistered)
-def renew_credential(number: int, _admin: AdminDep, uow: UnitOfWorkDep) -> TillRegistered:
+def renew_credential(
+    number: PathTillNumber, _admin: AdminDep, uow: UnitOfWorkDep
+) -> TillRegistered:
     """A new credential for a replaced till; the old one stops working."""
     return handlers.renew_credential(uow=uow, number=number)
 
@@ -114,7 +117,7 @@ def list_receipts(
     _admin: AdminDep,
     uow: ReadUnitOfWorkDep,
     till_number: Annotated[int | None, Query(ge=1, le=999)] = None,
-    day: Annotated[date | None, Query(alias="date", description="closing day, UTC")] = None,
+    day: Annotated[Day | None, Query(alias="date", description="closing day, UTC")] = None,
 ) -> list[ReceiptPublic]:
     records = handlers.find_receipts(uow=uow, till_number=till_number, day=day)
     return [ReceiptPublic.model_validate(r) for r in records]

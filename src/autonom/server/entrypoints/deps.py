@@ -11,6 +11,7 @@ from fastapi import Cookie, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
+from autonom.contracts.fields import PathTillNumber
 from autonom.domain import Refusal
 from autonom.server.adapters import SqlUnitOfWork
 from autonom.server.entrypoints.errors import ADMIN_REQUIRED
@@ -94,7 +95,7 @@ def get_caller(context: ContextDep, bearer: BearerDep, uow: ReadUnitOfWorkDep) -
     return Caller(till_number=authenticate_till(uow=uow, credential=credential))
 
 
-def get_till(number: int, bearer: BearerDep, uow: ReadUnitOfWorkDep) -> int:
+def get_till(number: PathTillNumber, bearer: BearerDep, uow: ReadUnitOfWorkDep) -> int:
     """The till of the path, proven by its own credential (401 BAD_CREDENTIAL, 403 WRONG_TILL)."""
     credential = bearer.credentials if bearer else None
     authenticated = authenticate_till(uow=uow, credential=credential)

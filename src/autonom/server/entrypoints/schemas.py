@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from autonom.contracts import StationSettingsPublic
+from autonom.contracts.master_data import TaxPercent, TaxRateName
 from autonom.domain import Role
 
 
@@ -38,8 +39,8 @@ class TillPublic(BaseModel):
 
 
 class TaxRateIn(BaseModel):
-    percent: Decimal = Field(ge=0, le=100, decimal_places=2)
-    name: str = Field(min_length=1, max_length=40)
+    percent: TaxPercent
+    name: TaxRateName
 
 
 class OperatorSummary(BaseModel):

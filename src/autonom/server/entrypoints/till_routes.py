@@ -26,6 +26,7 @@ from autonom.contracts import (
     TillRegistered,
     TillRegistration,
 )
+from autonom.contracts.fields import PathTillNumber, TicketId
 from autonom.domain import TicketStatus
 from autonom.server import service_layer as handlers
 from autonom.server.entrypoints.deps import (
@@ -71,7 +72,7 @@ def health(context: ContextDep) -> Health | JSONResponse:
     tags=["tills"],
 )
 def register_till(
-    number: int, registration: TillRegistration, context: ContextDep, uow: UnitOfWorkDep
+    number: PathTillNumber, registration: TillRegistration, context: ContextDep, uow: UnitOfWorkDep
 ) -> TillRegistered:
     """Register a till; its credential is in the answer and nowhere else."""
     registered = handlers.register_till(
@@ -87,7 +88,9 @@ def register_till(
 
 
 @router.post("/tills/{number}/operations", response_model=PushResult, tags=["sync"])
-def push_operations(number: int, batch: PushBatch, till: TillDep, uow: UnitOfWorkDep) -> PushResult:
+def push_operations(
+    number: PathTillNumber, batch: PushBatch, till: TillDep, uow: UnitOfWorkDep
+) -> PushResult:
     """Apply a batch of the till's operation log, in order, exactly once."""
     result = handlers.push(uow=uow, till_number=till, batch=batch)
     log.info(
@@ -101,14 +104,14 @@ def push_operations(number: int, batch: PushBatch, till: TillDep, uow: UnitOfWor
 
 
 @router.get("/tills/{number}/position", response_model=TillPosition, tags=["sync"])
-def till_position(number: int, till: TillDep, uow: ReadUnitOfWorkDep) -> TillPosition:
+def till_position(number: PathTillNumber, till: TillDep, uow: ReadUnitOfWorkDep) -> TillPosition:
     """Where the till's next push starts: the highest sequence the server holds."""
     return handlers.till_position(uow=uow, number=till)
 
 
 @router.post("/tills/{number}/heartbeat", response_model=HeartbeatAck, tags=["heartbeat"])
 def heartbeat(
-    number: int, report: HeartbeatReport, till: TillDep, uow: UnitOfWorkDep
+    number: PathTillNumber, report: HeartbeatReport, till: TillDep, uow: UnitOfWorkDep
 ) -> HeartbeatAck:
     """Keep the till's mode, activity and new mode events (each once); answer the highest
     event seq held and the till's station settings (R1.1-R1.6)."""
@@ -127,7 +130,9 @@ def heartbeat(
 @router.get(
     "/tills/{number}/station-settings", response_model=StationSettingsPublic, tags=["heartbeat"]
 )
-def station_settings(number: int, till: TillDep, uow: ReadUnitOfWorkDep) -> StationSettingsPublic:
+def station_settings(
+    number: PathTillNumber, till: TillDep, uow: ReadUnitOfWorkDep
+) -> StationSettingsPublic:
     """The till's station settings (R1.4, R1.5); the defaults until the back office sets them."""
     return handlers.station_settings(uow=uow, number=till)
 
@@ -150,5 +155,5 @@ def find_tickets(
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketPublic, tags=["tickets"])
-def get_ticket(ticket_id: str, _caller: CallerDep, uow: ReadUnitOfWorkDep) -> TicketPublic:
+def get_ticket(ticket_id: TicketId, _caller: CallerDep, uow: ReadUnitOfWorkDep) -> TicketPublic:
     return handlers.get_ticket(uow=uow, ticket_id=ticket_id)

@@ -4,7 +4,7 @@ receipts. Every method runs inside the caller's transaction (the unit of work's)
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -30,8 +30,16 @@ from autonom.domain import (
     TicketStatus,
     errors,
 )
+from autonom.domain.events import BookingFacts, booking_facts
 
 RECEIPT_DOCUMENT: TypeAdapter[Receipt] = TypeAdapter(Receipt)
+BOOKING_ROW: TypeAdapter[Booking] = TypeAdapter(Booking)
+# The bookings table names its columns as the fields of BookingFacts (code, not input).
+BOOKING_COLUMNS = (*(f.name for f in fields(BookingFacts)), "ticket_id", "foreign_booking")
+INSERT_BOOKING = (
+    f"INSERT INTO bookings ({', '.join(BOOKING_COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join('?' * len(BOOKING_COLUMNS))})"
+)
 SEARCH_LIMIT = 48
 
 
@@ -129,26 +137,7 @@ class TicketRepository:
                 "SELECT 1 FROM bookings WHERE booking_id = ?", (b.booking_id,)
             ).fetchone()
             if known is None:
-                self._conn.execute(
-                    "INSERT INTO bookings (booking_id, ticket_id, plu, name, quantity, "
-                    "unit_price, tax_code, tax_percent, operator_number, till_number, "
-                    "booked_at, offline, foreign_booking) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-                    (
-                        b.booking_id,
-                        shared.ticket_id,
-                        b.plu,
-                        b.name,
-                        b.quantity,
-                        str(b.unit_price),
-                        b.tax_code,
-                        str(b.tax_percent),
-                        b.operator_number,
-                        b.till_number,
-                        to_text(b.booked_at),
-                        int(b.offline),
-                    ),
-                )
+                self._insert_booking(b.added_to(shared.ticket_id), foreign=True)
                 changed += 1
             if b.void_reason is not None:
                 cursor = self._conn.execute(
@@ -174,25 +163,7 @@ class TicketRepository:
                 ),
             )
         elif isinstance(event, BookingAdded):
-            self._conn.execute(
-                "INSERT INTO bookings (booking_id, ticket_id, plu, name, quantity, unit_price, "
-                "tax_code, tax_percent, operator_number, till_number, booked_at, offline) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    event.booking_id,
-                    event.ticket_id,
-                    event.plu,
-                    event.name,
-                    event.quantity,
-                    str(event.unit_price),
-                    event.tax_code,
-                    str(event.tax_percent),
-                    event.operator_number,
-                    event.till_number,
-                    to_text(event.booked_at),
-                    int(event.offline),
-                ),
-            )
+            self._insert_booking(event, foreign=False)
         elif isinstance(event, BookingVoided):
             self._conn.execute(
                 "INSERT INTO voids (booking_id, reason, operator_number, voided_at) "
@@ -201,6 +172,12 @@ class TicketRepository:
             )
         elif isinstance(event, TicketClosed):
             self._write_close(ticket, event)
+
+    def _insert_booking(self, added: BookingAdded, *, foreign: bool) -> None:
+        """The one insert of a booking: this till's own, or (``foreign``) one another till
+        booked that came with a shared ticket. Columns are named as the fields."""
+        values = [_column_value(v) for v in booking_facts(added).values()]
+        self._conn.execute(INSERT_BOOKING, (*values, added.ticket_id, int(foreign)))
 
     def _write_close(self, ticket: Ticket, event: TicketClosed) -> None:
         assert ticket.receipt is not None
@@ -266,22 +243,19 @@ class TicketRepository:
 
 
 def _booking(row: sqlite3.Row) -> Booking:
-    return Booking(
-        booking_id=row["booking_id"],
-        plu=row["plu"],
-        name=row["name"],
-        quantity=row["quantity"],
-        unit_price=Decimal(row["unit_price"]),
-        tax_code=row["tax_code"],
-        tax_percent=Decimal(row["tax_percent"]),
-        operator_number=row["operator_number"],
-        till_number=row["till_number"],
-        booked_at=from_text(row["booked_at"]),
-        offline=bool(row["offline"]),
-        void_reason=row["void_reason"],
-        voided_by=row["voided_by"],
-        voided_at=from_text(row["voided_at"]) if row["voided_at"] else None,
-    )
+    """A booking row (with its void, if any) as the domain's ``Booking``."""
+    return BOOKING_ROW.validate_python(dict(zip(row.keys(), tuple(row), strict=True)))
+
+
+def _column_value(value: object) -> object:
+    """A field's value as the till's SQLite keeps it: money as text, times as UTC text."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return to_text(value)
+    if isinstance(value, bool):
+        return int(value)
+    return value
 
 
 # -- master-data snapshot --------------------------------------------------------------

@@ -43,12 +43,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from autonom.domain.errors import EMERGENCY_NOT_ALLOWED as EMERGENCY_NOT_ALLOWED
+from autonom.domain.errors import OUTAGE_UNDECIDED as OUTAGE_UNDECIDED
 from autonom.domain.errors import Refusal
 from autonom.till.domain.heartbeat import Health, Reason, Verdict
-
-# Refusal codes of this module; entrypoints answer them with HTTP 409.
-OUTAGE_UNDECIDED = "OUTAGE_UNDECIDED"
-EMERGENCY_NOT_ALLOWED = "EMERGENCY_NOT_ALLOWED"
 
 
 class Mode(StrEnum):

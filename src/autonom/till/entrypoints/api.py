@@ -6,12 +6,12 @@ Log in with ``POST /api/login``; send the token as ``Authorization: Bearer <toke
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
 from autonom.contracts import ErrorBody, TicketPublic
+from autonom.contracts.fields import Day
 from autonom.till.adapters.server_link import ServerUnreachable
 from autonom.till.domain import Choice
 from autonom.till.entrypoints.deps import ApiSessionDep, BearerDep, SessionsDep, TillDep
@@ -147,7 +147,7 @@ def close_ticket(
 def receipts(
     till: TillDep,
     _session: ApiSessionDep,
-    day: Annotated[date | None, Query(alias="date", description="local day; today if none")] = None,
+    day: Annotated[Day | None, Query(alias="date", description="local day; today if none")] = None,
 ) -> list[ReceiptSummary]:
     """The receipts of one day, newest first, each with whether the server has it."""
     unsent = till.selling.unsent_receipt_numbers()

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt, StrictStr
 
+from autonom.contracts.fields import NO_CONTROL_CHARACTERS, Inbound, Plu
 from autonom.domain import PaymentMethod, Receipt, Role
 from autonom.till.adapters.outbox import UnsentDocument
 from autonom.till.adapters.station import LoggedEntry
@@ -25,8 +27,8 @@ from autonom.till.domain import (
 from autonom.till.service_layer.status import StatusIcon, StatusLine
 
 
-class LoginIn(BaseModel):
-    operator_number: int = Field(ge=1, le=9999)
+class LoginIn(Inbound):
+    operator_number: StrictInt = Field(ge=1, le=9999)
     pin: str = Field(max_length=8)
 
 
@@ -39,25 +41,25 @@ class SessionPublic(BaseModel):
     role: Role
 
 
-class OpenTicketIn(BaseModel):
-    table: int | None = Field(default=None, description="a table, or none for a counter sale")
+class OpenTicketIn(Inbound):
+    table: StrictInt | None = Field(default=None, description="a table, or none for a counter sale")
 
 
-class BookingIn(BaseModel):
-    plu: str = Field(min_length=1, max_length=13)
-    quantity: int = 1
+class BookingIn(Inbound):
+    plu: Plu
+    quantity: StrictInt = 1  # its range is the domain's rule (BAD_QUANTITY)
 
 
-class VoidIn(BaseModel):
-    reason: str = Field(max_length=200)
+class VoidIn(Inbound):
+    reason: Annotated[str, Field(max_length=200), NO_CONTROL_CHARACTERS]
 
 
-class TenderIn(BaseModel):
+class TenderIn(Inbound):
     method: PaymentMethod
-    amount: str | int = Field(description='money as text, e.g. "20.00"')
+    amount: StrictStr | StrictInt = Field(description='money as text, e.g. "20.00"')
 
 
-class CloseIn(BaseModel):
+class CloseIn(Inbound):
     tenders: list[TenderIn] = Field(min_length=1, max_length=10)
     print_receipt: bool = Field(default=True, description="print on the till's printer")
 

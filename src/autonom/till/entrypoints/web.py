@@ -25,6 +25,7 @@ from autonom.till.entrypoints.errors import install_error_handlers
 from autonom.till.entrypoints.pages import ROUTERS
 from autonom.till.entrypoints.pages.rendering import templates
 from autonom.till.entrypoints.sessions import Sessions
+from autonom.web import BodyLimit
 
 HERE = Path(__file__).parent
 
@@ -49,6 +50,7 @@ def create_app(till: Till) -> FastAPI:
     app.state.till = till
     app.state.sessions = Sessions()
     install_error_handlers(app, templates)
+    app.add_middleware(BodyLimit)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     for router in ROUTERS:

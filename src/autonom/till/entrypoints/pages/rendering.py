@@ -3,54 +3,32 @@ the status line and the alerts, redirecting back with an alert, and the form's t
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from autonom.domain import Refusal
+from autonom.domain import Refusal, errors
 from autonom.till.bootstrap import Till
 from autonom.till.entrypoints.sessions import Alert, Session, Sessions
+from autonom.web import templates_for
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
 
 # Shown with the refusal's own message: what the cashier can do about it.
 WHAT_TO_DO = {
-    "STORAGE_FAILED": "Do not hand out goods for this step; call support.",
-    "NO_MASTER_DATA": "Check the network cable and that the server is running.",
-    "UNKNOWN_ITEM": "Search the item by its name, or refresh the master data.",
-    "WRONG_PIN": "Type the PIN again; a manager can reset it on the server.",
-    "UNDERPAID": "Take the rest of the amount, or add a card payment.",
+    errors.STORAGE_FAILED: "Do not hand out goods for this step; call support.",
+    errors.NO_MASTER_DATA: "Check the network cable and that the server is running.",
+    errors.UNKNOWN_ITEM: "Search the item by its name, or refresh the master data.",
+    errors.WRONG_PIN: "Type the PIN again; a manager can reset it on the server.",
+    errors.UNDERPAID: "Take the rest of the amount, or add a card payment.",
 }
 
 Text = Annotated[str, Form()]
 
 
-def money(value: Decimal | int) -> str:
-    return f"{Decimal(value):.2f}"
-
-
-def local_time(value: Any, fmt: str = "%H:%M:%S") -> str:
-    return str(value.astimezone().strftime(fmt))
-
-
-def _templates() -> Jinja2Templates:
-    environment = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.filters["money"] = money
-    environment.filters["local_time"] = local_time
-    return Jinja2Templates(env=environment)
-
-
-templates = _templates()
+templates = templates_for(TEMPLATES)
 
 
 def render(

@@ -7,8 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from autonom.domain import PaymentMethod, Refusal, TicketStatus
-from autonom.domain.errors import BAD_QUANTITY, BAD_TABLE
-from autonom.domain.ticket import OFFLINE_VOID_REASON
+from autonom.domain.ticket import OFFLINE_VOID_REASON, parse_quantity, parse_table
 from autonom.till.entrypoints.deps import PageSessionDep, SessionsDep, TillDep
 from autonom.till.entrypoints.pages.rendering import Text, back_to, refused, render, templates
 from autonom.till.entrypoints.sessions import Alert
@@ -40,7 +39,7 @@ def open_ticket(
     till: TillDep, sessions: SessionsDep, session: PageSessionDep, table: Text = ""
 ) -> Response:
     try:
-        ticket = till.selling.open_ticket(session.operator_number, _table(table))
+        ticket = till.selling.open_ticket(session.operator_number, parse_table(table))
     except Refusal as refusal:
         return back_to("/tickets", sessions, session, refused(refusal))
     return back_to(f"/tickets/{ticket.ticket_id}", sessions, session)
@@ -94,7 +93,7 @@ def add_booking(
 ) -> Response:
     here = f"/tickets/{ticket_id}" + (f"?q={q}" if q.isalnum() else "")
     try:
-        till.selling.book(session.operator_number, ticket_id, plu, _quantity(quantity))
+        till.selling.book(session.operator_number, ticket_id, plu, parse_quantity(quantity))
     except Refusal as refusal:
         return back_to(here, sessions, session, refused(refusal))
     return back_to(here, sessions, session)
@@ -157,18 +156,3 @@ def _tendered(method: str, text: str) -> Tendered:
         return Tendered(PaymentMethod.CARD)
     return Tendered(PaymentMethod.CASH, text.strip() or None)
 
-
-def _table(text: str) -> int | None:
-    text = text.strip()
-    if not text:
-        return None
-    if not text.isdigit():
-        raise Refusal(BAD_TABLE, f"'{text}' is not a table number; type digits only.")
-    return int(text)
-
-
-def _quantity(text: str) -> int:
-    text = text.strip() or "1"
-    if not text.isdigit():
-        raise Refusal(BAD_QUANTITY, f"'{text}' is not a quantity; type a whole number.")
-    return int(text)
