@@ -3,11 +3,6 @@ refused), the findings that become flags, rebuilding a ticket from its events, a
 heartbeat's events. No database, no clock, no HTTP; the service layer calls them."""
 
 from autonom.server.domain.findings import (
-    CHANGED_AFTER_CLOSE,
-    RECEIPT_NUMBER_REUSED,
-    TICKET_CLOSED_TWICE,
-    UNKNOWN_BOOKING,
-    UNKNOWN_TICKET,
     Finding,
     TicketFacts,
     findings,
@@ -23,12 +18,7 @@ from autonom.server.domain.push import (
 )
 
 __all__ = [
-    "CHANGED_AFTER_CLOSE",
     "QUIET_AFTER_S",
-    "RECEIPT_NUMBER_REUSED",
-    "TICKET_CLOSED_TWICE",
-    "UNKNOWN_BOOKING",
-    "UNKNOWN_TICKET",
     "Finding",
     "PushPlan",
     "TicketFacts",

@@ -155,4 +155,3 @@ def _tendered(method: str, text: str) -> Tendered:
     if method == PaymentMethod.CARD.value:
         return Tendered(PaymentMethod.CARD)
     return Tendered(PaymentMethod.CASH, text.strip() or None)
-
