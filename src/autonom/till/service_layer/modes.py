@@ -136,7 +136,13 @@ class ModeKeeper:
 
     def link_verdict(self, verdict: Verdict, now: float) -> None:
         """The heartbeat's verdict on the server link (repeating one is harmless)."""
+        back = verdict.health is Health.UP and verdict != self._verdict and self.sales_offline
+        # R1.6: the way back depends on the local open tickets as they are now, not as the
+        # last housekeeping round counted them (a table opened a moment ago must be asked).
+        count = self._count_local_open_tickets() if back else None  # a read: outside the lock
         with self._lock:
+            if count is not None and count != self._mode.local_open_tickets:
+                self._apply(self._mode.local_open_tickets_changed(count, now))
             if verdict != self._verdict:
                 self._verdict = verdict
                 self._record(Link.SERVER, verdict_words(verdict), verdict.health.value)
