@@ -8,10 +8,11 @@ is the latency of ``close_ticket`` (the fiscal commit: number issued, state + jo
 outbox written, fsync). Targets (issue 2): p99 ≤ 3 ms, p99 / bare commit p99 ≤ 10, server
 down ≤ live.
 
-A second live run sells while a thread polls the same till's status endpoint
-(``GET /api/status``, served by the till's own web app) 10 times a second with its own
-HTTP client, as the page's status line does: ``polled_p99_ms`` (issue 7: within 1.2× of
-``p99_ms``, because reads never queue behind sales). ``status_polls`` and
+A second live run sells in blocks of 50 tickets while another process (as the cashier's
+browser would be) polls the same till's status endpoint (``GET /api/status``, served by
+the till's own web app in this process) 10 times a second in every other block, as the
+page's status line does: ``polled_p99_ms`` against ``unpolled_p99_ms`` of the same run
+(issue 7: within 1.2×, because reads never queue behind sales). ``status_polls`` and
 ``status_poll_p99_ms`` say how many polls were answered and how long one waited.
 """
 
@@ -19,12 +20,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import sqlite3
 import statistics
 import tempfile
 import threading
 import time
 from decimal import Decimal
+from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 
 import httpx
@@ -46,6 +50,7 @@ PLUS = ("100", "200", "102")  # espresso, croissant, cappuccino: 7.70 in all
 CASH = (Tendered(PaymentMethod.CASH, Decimal("10.00")),)
 OPERATOR = 1
 POLL_INTERVAL_S = 0.1  # the status endpoint polled 10 times a second
+POLL_BLOCK = 50  # tickets sold with, then without, the status polled
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -75,7 +80,8 @@ def sell(till: Till, count: int, label: str) -> list[float]:
     link is lost the close is refused until the cashier decides (R1.4): the bench chooses
     emergency mode, as a cashier would, and times the close that follows."""
     samples = []
-    for _ in track(range(count), description=label, console=console):
+    tickets = track(range(count), description=label, console=console) if label else range(count)
+    for _ in tickets:
         ticket = handlers.open_ticket(OpenTicket(None, OPERATOR), till.unit_of_work())
         for plu in PLUS:
             handlers.add_booking(
@@ -99,30 +105,67 @@ def sell(till: Till, count: int, label: str) -> list[float]:
     return samples
 
 
+def poll_status(url: str, polling: EventType, stop: EventType, answers: Connection) -> None:
+    """While ``polling`` is set, poll ``GET /api/status`` 10 times a second, until ``stop``;
+    send back each poll's latency in milliseconds. Runs in a process of its own, as the
+    cashier's browser does."""
+    latencies = []
+    with httpx.Client(base_url=url, timeout=10) as client:
+        while not stop.is_set():
+            if not polling.wait(0.05):
+                continue
+            start = time.perf_counter()
+            client.get("/api/status").raise_for_status()
+            latencies.append((time.perf_counter() - start) * 1000)
+            stop.wait(POLL_INTERVAL_S)
+    answers.send(latencies)
+
+
 class StatusPoller:
-    """A thread polling ``GET /api/status`` of the till with its own client, 10 times a second."""
+    """The status line's poll from another process (the page in a browser), 10 a second
+    while ``polling`` is set."""
 
     def __init__(self, url: str) -> None:
-        self._url = url
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="status poller", daemon=True)
+        context = multiprocessing.get_context("spawn")
+        self.polling = context.Event()
+        self._stop = context.Event()
+        self._answers, their_end = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=poll_status,
+            args=(url, self.polling, self._stop, their_end),
+            name="status poller",
+        )
         self.latencies: list[float] = []  # milliseconds per poll: how long a status waited
 
-    def _run(self) -> None:
-        with httpx.Client(base_url=self._url, timeout=10) as client:
-            while not self._stop.is_set():
-                start = time.perf_counter()
-                client.get("/api/status").raise_for_status()
-                self.latencies.append((time.perf_counter() - start) * 1000)
-                self._stop.wait(POLL_INTERVAL_S)
-
     def __enter__(self) -> StatusPoller:
-        self._thread.start()
+        self._process.start()
         return self
 
     def __exit__(self, *_exc: object) -> None:
         self._stop.set()
-        self._thread.join(timeout=10)
+        if self._answers.poll(30):
+            self.latencies = self._answers.recv()
+        self._process.join(timeout=10)
+
+
+def sell_with_polls(
+    till: Till, count: int, poller: StatusPoller
+) -> tuple[list[float], list[float]]:
+    """Sell ``count`` tickets in blocks of ``POLL_BLOCK``, the status polled in every other
+    block: the close latencies (quiet, polled) of one run, so that neither side gets the
+    emptier database or the calmer moment."""
+    quiet: list[float] = []
+    polled: list[float] = []
+    for block in range(0, count, POLL_BLOCK):
+        on = block // POLL_BLOCK % 2 == 1
+        if on:
+            poller.polling.set()
+        else:
+            poller.polling.clear()
+        samples = sell(till, min(POLL_BLOCK, count - block), "")
+        (polled if on else quiet).extend(samples)
+    poller.polling.clear()
+    return quiet, polled
 
 
 def serve_web(till: Till) -> tuple[uvicorn.Server, threading.Thread, str]:
@@ -174,7 +217,7 @@ def main() -> None:
             live = sell(till, args.tickets, "server up  ")
             drained_s = wait_until_uploaded(till)
             with StatusPoller(url) as poller:
-                polled = sell(till, args.tickets, "status poll")
+                quiet, polled = sell_with_polls(till, args.tickets, poller)
             wait_until_uploaded(till)
             server.kill()
             down = sell(till, args.tickets, "server down")
@@ -189,6 +232,7 @@ def main() -> None:
         "tickets": args.tickets,
         "p50_ms": round(statistics.median(live), 3),
         "p99_ms": round(percentile(live, 0.99), 3),
+        "unpolled_p99_ms": round(percentile(quiet, 0.99), 3),
         "polled_p50_ms": round(statistics.median(polled), 3),
         "polled_p99_ms": round(percentile(polled, 0.99), 3),
         "status_polls": len(poller.latencies),
@@ -207,7 +251,9 @@ def main() -> None:
         "p99 ≤ 3 ms": result["p99_ms"] <= 3,
         "ratio_p99 ≤ 10": result["ratio_p99"] <= 10,
         "server down no worse than live": result["server_down_p99_ms"] <= result["p99_ms"] * 1.1,
-        "polled p99 ≤ 1.2 × p99": result["polled_p99_ms"] <= result["p99_ms"] * 1.2,
+        "polled p99 ≤ 1.2 × unpolled p99 (same run)": (
+            result["polled_p99_ms"] <= result["unpolled_p99_ms"] * 1.2
+        ),
     }
     for name, met in targets.items():
         console.print(f"{'met' if met else 'MISSED':>26}: {name}")
