@@ -199,13 +199,15 @@ class TicketRepository(Repository):
             | {name: getattr(booking, name) for name in BOOKING_COLUMNS}
             for line, booking in enumerate(ticket.bookings, start=1)
         ]
-        statement = dialect_insert(self.connection, tb).values(rows)
-        self.connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=[tb.c.store_id, tb.c.ticket_id, tb.c.booking_id],
-                set_={name: statement.excluded[name] for name in ("line", *BOOKING_COLUMNS)},
-            )
+        insert = dialect_insert(self.connection, tb)
+        # One statement for every ticket, its rows as parameters: compiled once and cached,
+        # sent as multi-row VALUES by SQLAlchemy's insertmanyvalues (a literal multi-row
+        # VALUES would be compiled anew for every number of lines: 3 ms a ticket).
+        statement = insert.on_conflict_do_update(
+            index_elements=[tb.c.store_id, tb.c.ticket_id, tb.c.booking_id],
+            set_={name: insert.excluded[name] for name in ("line", *BOOKING_COLUMNS)},
         )
+        self.connection.execute(statement, rows)
 
     def _read(self, query: Any) -> list[TicketPublic]:
         """The tickets ``query`` selects, with their bookings read in one more query."""
