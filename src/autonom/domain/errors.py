@@ -73,6 +73,8 @@ NO_MASTER_DATA = "NO_MASTER_DATA"
 OUTAGE_UNDECIDED = "OUTAGE_UNDECIDED"  # R1.4: close nothing while the cashier has not decided
 EMERGENCY_NOT_ALLOWED = "EMERGENCY_NOT_ALLOWED"  # R1.4: the station settings forbid it
 SERVER_UNREACHABLE = "SERVER_UNREACHABLE"
+FEATURE_OFFLINE = "FEATURE_OFFLINE"  # R2.4: the capability matrix refuses the function now
+EVENT_TICKET_OFFLINE = "EVENT_TICKET_OFFLINE"  # R2.6: event tickets need the server
 
 # -- the HTTP boundary of the server and the till (autonom.web) ------------------------------
 INVALID_INPUT = "INVALID_INPUT"

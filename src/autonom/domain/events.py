@@ -53,11 +53,21 @@ class TicketOpened:
     offline: bool
     kind: Literal["ticket_opened"] = "ticket_opened"
 
+    @property
+    def document_id(self) -> str:
+        """The document this operation belongs to: its ticket."""
+        return self.ticket_id
+
 
 @dataclass(frozen=True, kw_only=True)
 class BookingAdded(BookingFacts):
     ticket_id: str
     kind: Literal["booking_added"] = "booking_added"
+
+    @property
+    def document_id(self) -> str:
+        """The document this operation belongs to: its ticket."""
+        return self.ticket_id
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,11 @@ class BookingVoided:
     till_number: int
     voided_at: datetime
     kind: Literal["booking_voided"] = "booking_voided"
+
+    @property
+    def document_id(self) -> str:
+        """The document this operation belongs to: its ticket."""
+        return self.ticket_id
 
 
 @dataclass(frozen=True)
@@ -84,8 +99,19 @@ class TicketClosed:
     offline: bool
     kind: Literal["ticket_closed"] = "ticket_closed"
 
+    @property
+    def document_id(self) -> str:
+        """The document this operation belongs to: its ticket."""
+        return self.ticket_id
 
-Event = TicketOpened | BookingAdded | BookingVoided | TicketClosed
+
+TicketEvent = TicketOpened | BookingAdded | BookingVoided | TicketClosed
+TICKET_EVENTS = (TicketOpened, BookingAdded, BookingVoided, TicketClosed)
+
+# Every operation a till logs. A ticket's events share its ``ticket_id``; the other
+# documents (a day close, a gate scan, …) each carry their own ``document_id``. Every event
+# answers ``document_id``: the outbox and the server's operations are keyed by it.
+Event = TicketEvent
 
 # The limit of every field of every event, by the field's name (a unit test checks that no
 # field is left out). Texts: the longest allowed; whole numbers and amounts: the range.

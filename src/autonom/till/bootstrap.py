@@ -15,6 +15,7 @@ from autonom.till.adapters.station import LOG_DIR, StationStore
 from autonom.till.adapters.store import TillStore
 from autonom.till.adapters.unit_of_work import Clock, SqliteReadUnitOfWork, SqliteUnitOfWork
 from autonom.till.domain import SERVER_LINK, DetectorSettings
+from autonom.till.service_layer.capabilities import BackendBoard, Capabilities
 from autonom.till.service_layer.heartbeat import Heartbeat
 from autonom.till.service_layer.modes import ModeKeeper
 from autonom.till.service_layer.selling import Selling, count_local_open_tickets
@@ -70,6 +71,7 @@ class Till:
     printer: ReceiptPrinter
     clock: Clock
     selling: Selling
+    backends: BackendBoard  # which backends are down, as the server and the devices say
 
     @property
     def number(self) -> int:
@@ -135,10 +137,12 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         operator_url=settings.operator_url,
     )
     printer = open_printer(settings.printer_spec())
+    backends = BackendBoard()
     selling = Selling(
         unit_of_work=unit_of_work,
         reading=reading,
         modes=modes,
+        capabilities=Capabilities(modes, backends),
         tables=link,
         link_state=snapshot.state,
         upload_state=uploader.state,
@@ -159,4 +163,5 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         printer=printer,
         clock=clock,
         selling=selling,
+        backends=backends,
     )

@@ -140,6 +140,8 @@ def fill_old_database(engine: Engine, till: TillLog) -> Ticket:
             applied_through=len(operations),
             last_push_at=till.now,
         )
+        # Until 0005 an operation named its ticket; since then the document it belongs to.
+        document = "document_id" if rows.has_column("operations", "document_id") else "ticket_id"
         for op in operations:
             rows.insert(
                 "operations",
@@ -148,11 +150,13 @@ def fill_old_database(engine: Engine, till: TillLog) -> Ticket:
                 seq=op["seq"],
                 op_id=op["op_id"],
                 kind=op["event"]["kind"],
-                ticket_id=ticket.ticket_id,
+                **{document: ticket.ticket_id},
                 recorded_at=till.now,
                 applied_at=till.now,
                 payload=json.dumps(op["event"]),
             )
+        # Until 0004 a ticket kept its bookings as JSON; since then as rows.
+        json_bookings = rows.has_column("tickets", "bookings")
         rows.insert(
             "tickets",
             store_id=1,
@@ -165,8 +169,30 @@ def fill_old_database(engine: Engine, till: TillLog) -> Ticket:
             receipt_number=receipt.number,
             opened_at=ticket.opened_at,
             closed_at=receipt.closed_at,
-            bookings=booking_json(ticket),
+            **({"bookings": booking_json(ticket)} if json_bookings else {}),
         )
+        if not json_bookings:
+            for line, b in enumerate(ticket.bookings, start=1):
+                rows.insert(
+                    "ticket_bookings",
+                    store_id=1,
+                    ticket_id=ticket.ticket_id,
+                    booking_id=b.booking_id,
+                    line=line,
+                    plu=b.plu,
+                    name=b.name,
+                    quantity=b.quantity,
+                    unit_price=hundredths(b.unit_price),
+                    tax_code=b.tax_code,
+                    tax_percent=hundredths(b.tax_percent),
+                    operator_number=b.operator_number,
+                    till_number=b.till_number,
+                    booked_at=b.booked_at,
+                    offline=b.offline,
+                    void_reason="wrong item" if line == 2 else None,
+                    voided_by=b.operator_number if line == 2 else None,
+                    voided_at=b.booked_at if line == 2 else None,
+                )
         rows.insert(
             "receipts",
             store_id=1,

@@ -222,6 +222,7 @@ class FakeUnitOfWork:
 
     def __enter__(self) -> Self:
         self.transactions += 1
+        self.recorded: list[Event] = []
         self.tickets = FakeTickets(self.stored)
         self.master_data = self.master
         self.ranges = FakeRanges(self.stored_ranges, self.till_number)
@@ -236,9 +237,13 @@ class FakeUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         self.tickets.seen = []  # not committed: forgotten, as a rollback
+        self.recorded = []
 
     def now(self) -> datetime:
         return self.at
+
+    def record(self, event: Event) -> None:
+        self.recorded.append(event)
 
     def commit(self) -> None:
         for hook in self.on_commit:
@@ -249,6 +254,9 @@ class FakeUnitOfWork:
                 self._record(event)
             ticket.events.clear()
             self.stored[ticket.ticket_id] = copy.deepcopy(ticket)
+        for event in self.recorded:
+            self._record(event)
+        self.recorded = []
         self.stored_ranges.update(self.ranges.pending)
         self.commits += 1
 

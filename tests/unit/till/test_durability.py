@@ -154,7 +154,7 @@ def test_a_full_disk_refuses_the_sale_clearly_and_writes_nothing(
     assert first_break(read_journal(till.store.conn)) is None
     with till.uow() as uow:
         booked = len(uow.tickets.get(ticket.ticket_id).bookings)
-    assert booked == sum(1 for r in rows if r["ticket_id"] == ticket.ticket_id) - 1
+    assert booked == sum(1 for r in rows if r["document_id"] == ticket.ticket_id) - 1
     assert till.sell("200").number == "10000002-01"
 
 

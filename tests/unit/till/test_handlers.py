@@ -16,6 +16,7 @@ from autonom.till.bootstrap import DEFAULT_HEADER
 from autonom.till.domain import Choice, Health, Mode, Reason, StationSettings, Verdict
 from autonom.till.domain.mode import EMERGENCY_NOT_ALLOWED, OUTAGE_UNDECIDED
 from autonom.till.service_layer import handlers
+from autonom.till.service_layer.capabilities import BackendBoard, Capabilities
 from autonom.till.service_layer.commands import (
     AddBooking,
     CloseTicket,
@@ -190,6 +191,7 @@ def selling_on(uow: FakeUnitOfWork, mode: ModeKeeper, **state: object) -> Sellin
         unit_of_work=lambda: uow,
         reading=lambda: uow,
         modes=mode,
+        capabilities=Capabilities(mode, BackendBoard()),
         tables=Link(),  # type: ignore[arg-type]
         link_state=lambda: link,  # type: ignore[arg-type,return-value]
         upload_state=lambda: upload,  # type: ignore[arg-type,return-value]

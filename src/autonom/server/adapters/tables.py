@@ -123,13 +123,14 @@ operations = Table(
     Column("seq", BigInteger, nullable=False),
     Column("op_id", String(36), nullable=False),
     Column("kind", String(40), nullable=False),
-    Column("ticket_id", String(64), nullable=False),
+    # The document the operation belongs to: a ticket's id, or a day close's, a scan's, …
+    Column("document_id", String(64), nullable=False),
     Column("recorded_at", UtcDateTime, nullable=False),
     Column("applied_at", UtcDateTime, nullable=False),
     Column("payload", Text, nullable=False),
     UniqueConstraint("store_id", "till_number", "seq"),
     UniqueConstraint("store_id", "op_id"),
-    Index("ix_operations_ticket", "store_id", "ticket_id", "id"),
+    Index("ix_operations_document", "store_id", "document_id", "id"),
 )
 
 tickets = Table(

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from autonom.contracts import Operation, PushBatch, PushResult, TicketPublic
 from autonom.domain import TicketClosed, TicketStatus
+from autonom.domain.events import TICKET_EVENTS
 from autonom.server.adapters import SqlUnitOfWork
 from autonom.server.domain import (
     TicketFacts,
@@ -18,6 +19,7 @@ from autonom.server.domain import (
     plan_push,
     replay_ticket,
 )
+from autonom.server.service_layer import documents
 
 
 def push(*, uow: SqlUnitOfWork, till_number: int, batch: PushBatch) -> PushResult:
@@ -49,13 +51,29 @@ def push(*, uow: SqlUnitOfWork, till_number: int, batch: PushBatch) -> PushResul
 
 
 def _apply(uow: SqlUnitOfWork, till_number: int, operations: Sequence[Operation]) -> None:
+    """Keep the operations in order; the tickets' through ``_apply_ticket_events`` (flags,
+    receipts, each ticket rebuilt once), every other document through its own applier
+    (``documents.apply``)."""
+    now = datetime.now(UTC)
+    ticket_ops = [op for op in operations if isinstance(op.event, TICKET_EVENTS)]
+    if ticket_ops:
+        _apply_ticket_events(uow, till_number, ticket_ops, now)
+    for op in operations:
+        if not isinstance(op.event, TICKET_EVENTS):
+            uow.operations.add(till_number, op, at=now)
+            documents.apply(uow, till_number, op)
+
+
+def _apply_ticket_events(
+    uow: SqlUnitOfWork, till_number: int, operations: Sequence[Operation], now: datetime
+) -> None:
     """Keep the operations, raise the flags the findings call for, rebuild each ticket."""
-    ticket_ids = [op.event.ticket_id for op in operations]
+    ticket_ids = [op.event.document_id for op in operations]
     uow.tickets.lock(ticket_ids)
     facts: dict[str, TicketFacts] = {}
-    now = datetime.now(UTC)
     for op in operations:
         event = op.event
+        assert isinstance(event, TICKET_EVENTS)
         ticket = facts.get(event.ticket_id)
         if ticket is None:
             ticket = facts[event.ticket_id] = _facts_of(uow.tickets.get(event.ticket_id))

@@ -27,7 +27,7 @@ class UnsentDocument:
 
     seq: int
     kind: str
-    ticket_id: str
+    document_id: str  # the ticket's id, or the day close's, the scan's, …
     recorded_at: datetime
     receipt_number: str | None
 
@@ -44,14 +44,14 @@ class Outbox:
         """Add one operation, unsent; written and committed with the sale that made it."""
         event = operation.event
         self._conn.execute(
-            "INSERT INTO outbox (seq, op_id, recorded_at, kind, ticket_id, event) "
+            "INSERT INTO outbox (seq, op_id, recorded_at, kind, document_id, event) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (
                 operation.seq,
                 str(operation.op_id),
                 to_text(operation.recorded_at),
                 event.kind,
-                event.ticket_id,
+                event.document_id,
                 EVENT_ADAPTER.dump_json(event).decode(),
             ),
         )
@@ -119,8 +119,8 @@ class Outbox:
     def unsent_documents(self, limit: int = 500) -> list[UnsentDocument]:
         """The unsent operations, oldest first, with the receipt number of each close."""
         rows = self._conn.execute(
-            "SELECT o.seq, o.kind, o.ticket_id, o.recorded_at, t.receipt_number "
-            "FROM outbox o LEFT JOIN tickets t ON t.ticket_id = o.ticket_id "
+            "SELECT o.seq, o.kind, o.document_id, o.recorded_at, t.receipt_number "
+            "FROM outbox o LEFT JOIN tickets t ON t.ticket_id = o.document_id "
             "WHERE o.sent = 0 ORDER BY o.seq LIMIT ?",
             (limit,),
         ).fetchall()
@@ -128,7 +128,7 @@ class Outbox:
             UnsentDocument(
                 seq=r["seq"],
                 kind=r["kind"],
-                ticket_id=r["ticket_id"],
+                document_id=r["document_id"],
                 recorded_at=from_text(r["recorded_at"]),
                 receipt_number=r["receipt_number"] if r["kind"] == RECEIPT_KIND else None,
             )
@@ -138,7 +138,7 @@ class Outbox:
     def unsent_receipt_numbers(self) -> set[str]:
         """The numbers of the receipts the server has not confirmed yet (R2.7)."""
         rows = self._conn.execute(
-            "SELECT t.receipt_number FROM outbox o JOIN tickets t ON t.ticket_id = o.ticket_id "
+            "SELECT t.receipt_number FROM outbox o JOIN tickets t ON t.ticket_id = o.document_id "
             "WHERE o.sent = 0 AND o.kind = ? AND t.receipt_number IS NOT NULL",
             (RECEIPT_KIND,),
         ).fetchall()

@@ -154,6 +154,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     INSERT INTO station (id, mode, emergency_allowed, auto_return_s) VALUES (1, 'live', 1, 30);
     """,
+    # 3: an operation belongs to a document (a ticket, a day close, a gate scan, …).
+    """
+    ALTER TABLE outbox RENAME COLUMN ticket_id TO document_id;
+    """,
 )
 
 

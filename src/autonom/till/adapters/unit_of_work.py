@@ -115,6 +115,7 @@ class SqliteUnitOfWork:
         self._active = True
         self._now = None
         self._operations_written = 0
+        self._recorded: list[Event] = []
         self.tickets = TicketRepository(self._conn)
         self.master_data = MasterDataSnapshot(self._conn)
         self.ranges = NumberRanges(self._conn, self.till_number)
@@ -147,6 +148,12 @@ class SqliteUnitOfWork:
             self._now = max(wall, last) if last is not None else wall
         return self._now
 
+    def record(self, event: Event) -> None:
+        """Log the event of a document that is not a ticket (a day close, a gate scan, …):
+        its journal entry and outbox row are written by ``commit``, after the tickets'
+        events, in the order recorded. Its own rows are the caller's repository's."""
+        self._recorded.append(event)
+
     def commit(self) -> None:
         """Write the new events' state, journal entries and outbox rows, then COMMIT."""
         try:
@@ -162,6 +169,7 @@ class SqliteUnitOfWork:
     def rollback(self) -> None:
         self._active = False
         self._operations_written = 0
+        self._recorded = []
         # The connection may already have rolled back by itself (SQLITE_FULL, I/O error).
         if self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
@@ -175,7 +183,8 @@ class SqliteUnitOfWork:
         recorded_at = self.now()
         prev = self._last_journal_entry()
         for ticket, event in pending:
-            self.tickets.write_event(ticket, event)
+            if ticket is not None:
+                self.tickets.write_event(ticket, event)
             seq = prev.seq + 1 if prev else 1
             operation = Operation(seq=seq, op_id=uuid.uuid4(), recorded_at=recorded_at, event=event)
             entry = next_entry(prev, event.kind, canonical_json(operation))
@@ -188,7 +197,7 @@ class SqliteUnitOfWork:
         self._operations_written = len(pending)
         return len(pending)
 
-    def _pending_events(self) -> Iterator[tuple[Ticket, Event]]:
+    def _pending_events(self) -> Iterator[tuple[Ticket | None, Event]]:
         done: set[int] = set()
         for ticket in self.tickets.seen:
             if id(ticket) in done:
@@ -196,6 +205,9 @@ class SqliteUnitOfWork:
             done.add(id(ticket))
             for event in ticket.events:
                 yield ticket, event
+        recorded, self._recorded = self._recorded, []
+        for event in recorded:
+            yield None, event
 
     def _last_journal_entry(self) -> JournalEntry | None:
         row = self._conn.execute(

@@ -99,7 +99,7 @@ class PrintResult(BaseModel):
 class UnsentPublic(BaseModel):
     seq: int
     kind: str
-    ticket_id: str
+    document_id: str
     recorded_at: datetime
     receipt_number: str | None
 
@@ -108,7 +108,7 @@ class UnsentPublic(BaseModel):
         return cls(
             seq=document.seq,
             kind=document.kind,
-            ticket_id=document.ticket_id,
+            document_id=document.document_id,
             recorded_at=document.recorded_at,
             receipt_number=document.receipt_number,
         )

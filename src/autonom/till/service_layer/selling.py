@@ -26,6 +26,7 @@ from autonom.till.adapters.outbox import UnsentDocument
 from autonom.till.adapters.unit_of_work import Clock
 from autonom.till.domain import Choice, Mode
 from autonom.till.service_layer import handlers
+from autonom.till.service_layer.capabilities import Capabilities
 from autonom.till.service_layer.commands import (
     AddBooking,
     CloseTicket,
@@ -66,6 +67,7 @@ class Selling:
     unit_of_work: Callable[[], TillUnitOfWork]
     reading: Callable[[], TillReadUnitOfWork]
     modes: ModeKeeper
+    capabilities: Capabilities
     tables: SharedTables
     link_state: Callable[[], LinkState]
     upload_state: Callable[[], UploadState]

@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from autonom.contracts import MasterData, TicketPublic
-from autonom.domain import Item, NumberRange, Operator, Receipt, TaxRate, Ticket
+from autonom.domain import Event, Item, NumberRange, Operator, Receipt, TaxRate, Ticket
 from autonom.till.adapters.outbox import UnsentDocument
 from autonom.till.adapters.repository import SnapshotInfo
 
@@ -124,6 +124,10 @@ class TillUnitOfWork(TillReadUnitOfWork, Protocol):
 
     def now(self) -> datetime:
         """The time for this transaction's documents, never before the last operation's."""
+        ...
+
+    def record(self, event: Event) -> None:
+        """Log the event of a document that is not a ticket, with the next commit."""
         ...
 
     def commit(self) -> None: ...

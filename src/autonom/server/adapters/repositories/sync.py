@@ -120,7 +120,7 @@ class OperationRepository(Repository):
                 seq=operation.seq,
                 op_id=str(operation.op_id),
                 kind=event.kind,
-                ticket_id=event.ticket_id,
+                document_id=event.document_id,
                 recorded_at=operation.recorded_at,
                 applied_at=at,
                 payload=EVENT_ADAPTER.dump_json(event).decode(),
@@ -132,7 +132,7 @@ class OperationRepository(Repository):
         o = t.operations
         rows = self.connection.execute(
             select(o.c.payload)
-            .where(o.c.store_id == self.store_id, o.c.ticket_id == ticket_id)
+            .where(o.c.store_id == self.store_id, o.c.document_id == ticket_id)
             .order_by(o.c.id)
         )
         return [EVENT_ADAPTER.validate_json(r.payload) for r in rows]

@@ -1,0 +1,32 @@
+"""Operations belong to documents, not only to tickets: ``operations.ticket_id`` becomes
+``document_id`` (a ticket's id for its events; a day close's, a gate scan's … own id for
+theirs), with its index.
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-01 18:00:00.000000
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.drop_index("ix_operations_ticket", table_name="operations")
+    # Batch: SQLite rebuilds the table, PostgreSQL renames the column in place.
+    with op.batch_alter_table("operations") as batch:
+        batch.alter_column("ticket_id", new_column_name="document_id")
+    op.create_index("ix_operations_document", "operations", ["store_id", "document_id", "id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_operations_document", table_name="operations")
+    with op.batch_alter_table("operations") as batch:
+        batch.alter_column("document_id", new_column_name="ticket_id")
+    op.create_index("ix_operations_ticket", "operations", ["store_id", "ticket_id", "id"])
