@@ -2,7 +2,15 @@
 
 from autonom.domain.catalog import Item, Operator, Role, TaxRate, hash_pin
 from autonom.domain.errors import Refusal
-from autonom.domain.events import BookingAdded, BookingVoided, Event, TicketClosed, TicketOpened
+from autonom.domain.events import (
+    BookingAdded,
+    BookingsMovedIn,
+    BookingsMovedOut,
+    BookingVoided,
+    Event,
+    TicketClosed,
+    TicketOpened,
+)
 from autonom.domain.journal import JournalEntry
 from autonom.domain.money import TaxLine
 from autonom.domain.numbering import Form, NumberRange, ReceiptNumber
@@ -13,6 +21,8 @@ __all__ = [
     "Booking",
     "BookingAdded",
     "BookingVoided",
+    "BookingsMovedIn",
+    "BookingsMovedOut",
     "Event",
     "Form",
     "Item",

@@ -45,6 +45,9 @@ RANGE_EXHAUSTED = "RANGE_EXHAUSTED"
 BAD_RECEIPT_NUMBER = "BAD_RECEIPT_NUMBER"
 BAD_TILL_NUMBER = "BAD_TILL_NUMBER"
 BAD_TABLE = "BAD_TABLE"
+NOTHING_CHOSEN = "NOTHING_CHOSEN"  # a bill split or a move of lines with no line chosen
+SAME_TABLE = "SAME_TABLE"  # lines moved to the table they are on
+TICKET_MOVED = "TICKET_MOVED"  # every line of the ticket went to another ticket
 NOT_ALLOWED = "NOT_ALLOWED"
 
 # -- till enrolment and the push protocol (docs/sync-protocol.md) --------------------------
@@ -75,6 +78,8 @@ EMERGENCY_NOT_ALLOWED = "EMERGENCY_NOT_ALLOWED"  # R1.4: the station settings fo
 SERVER_UNREACHABLE = "SERVER_UNREACHABLE"
 FEATURE_OFFLINE = "FEATURE_OFFLINE"  # R2.4: the capability matrix refuses the function now
 EVENT_TICKET_OFFLINE = "EVENT_TICKET_OFFLINE"  # R2.6: event tickets need the server
+# R2.4: in emergency mode a bill split or table transfer touches only this till's own tickets
+SHARED_TICKET_OFFLINE = "SHARED_TICKET_OFFLINE"
 
 # -- the HTTP boundary of the server and the till (autonom.web) ------------------------------
 INVALID_INPUT = "INVALID_INPUT"

@@ -105,8 +105,56 @@ class TicketClosed:
         return self.ticket_id
 
 
-TicketEvent = TicketOpened | BookingAdded | BookingVoided | TicketClosed
-TICKET_EVENTS = (TicketOpened, BookingAdded, BookingVoided, TicketClosed)
+@dataclass(frozen=True)
+class BookingsMovedOut:
+    """Live bookings left this ticket for ``to_ticket_id`` (a table transfer or a bill
+    split). The target records the same move as ``BookingsMovedIn``: two events, one per
+    ticket, so each ticket's replay needs only its own events."""
+
+    ticket_id: str
+    to_ticket_id: str
+    booking_ids: tuple[str, ...]
+    operator_number: int
+    till_number: int
+    moved_at: datetime
+    kind: Literal["bookings_moved_out"] = "bookings_moved_out"
+
+    @property
+    def document_id(self) -> str:
+        """The document this operation belongs to: its ticket."""
+        return self.ticket_id
+
+
+@dataclass(frozen=True)
+class BookingsMovedIn:
+    """Bookings came to this ticket from ``from_ticket_id``, each with its facts as booked
+    (its id, till, operator, time and ``OFF`` mark stay the original booking's)."""
+
+    ticket_id: str
+    from_ticket_id: str
+    bookings: tuple[BookingFacts, ...]
+    operator_number: int
+    till_number: int
+    moved_at: datetime
+    kind: Literal["bookings_moved_in"] = "bookings_moved_in"
+
+    @property
+    def document_id(self) -> str:
+        """The document this operation belongs to: its ticket."""
+        return self.ticket_id
+
+
+TicketEvent = (
+    TicketOpened | BookingAdded | BookingVoided | TicketClosed | BookingsMovedOut | BookingsMovedIn
+)
+TICKET_EVENTS = (
+    TicketOpened,
+    BookingAdded,
+    BookingVoided,
+    TicketClosed,
+    BookingsMovedOut,
+    BookingsMovedIn,
+)
 
 # Every operation a till logs. A ticket's events share its ``ticket_id``; the other
 # documents (a day close, a gate scan, …) each carry their own ``document_id``. Every event
@@ -118,6 +166,9 @@ Event = TicketEvent
 TEXT_LIMITS: dict[str, int] = {
     "ticket_id": limits.MAX_ID_LENGTH,
     "booking_id": limits.MAX_ID_LENGTH,
+    "to_ticket_id": limits.MAX_ID_LENGTH,
+    "from_ticket_id": limits.MAX_ID_LENGTH,
+    "booking_ids": limits.MAX_ID_LENGTH,  # each of them
     "plu": limits.MAX_PLU_LENGTH,
     "name": limits.MAX_NAME_LENGTH,
     "tax_code": limits.MAX_TAX_CODE_LENGTH,
@@ -141,7 +192,12 @@ AMOUNT_LIMITS: dict[str, tuple[Decimal, Decimal]] = {
     "tax_percent": (Decimal(0), limits.MAX_PERCENT),
     "percent": (Decimal(0), limits.MAX_PERCENT),
 }
-COUNT_LIMITS: dict[str, int] = {"taxes": limits.MAX_TAX_LINES, "payments": limits.MAX_TENDERS}
+COUNT_LIMITS: dict[str, int] = {
+    "taxes": limits.MAX_TAX_LINES,
+    "payments": limits.MAX_TENDERS,
+    "booking_ids": limits.MAX_MOVED_LINES,
+    "bookings": limits.MAX_MOVED_LINES,
+}
 OPTIONAL = frozenset({"table"})  # the only field that may be None (a counter sale)
 
 
@@ -179,14 +235,18 @@ def _check_value(name: str, value: Any, where: str) -> list[str]:
     if isinstance(value, tuple):
         if len(value) > COUNT_LIMITS.get(name, 0):
             return [f"{where} may have at most {COUNT_LIMITS.get(name, 0)} entries"]
-        return [p for i, item in enumerate(value) for p in _check_item(item, f"{where}.{i}.")]
+        return [p for i, item in enumerate(value) for p in _check_item(name, item, f"{where}.{i}")]
     return [f"{where} is not a known kind of value"]
 
 
-def _check_item(item: Any, where: str) -> list[str]:
-    if not is_dataclass(item):
-        return [f"{where[:-1]} is not a known kind of value"]
-    return _check_fields(item, where)
+def _check_item(name: str, item: Any, where: str) -> list[str]:
+    """One entry of a tuple: a record (a tax line, a payment, a booking's facts) field by
+    field, or a text (a booking id) held to the tuple's own text limit."""
+    if is_dataclass(item):
+        return _check_fields(item, f"{where}.")
+    if isinstance(item, str):
+        return text_problems(item, TEXT_LIMITS.get(name, 0), where)
+    return [f"{where} is not a known kind of value"]
 
 
 def text_problems(text: str, longest: int, where: str, *, shortest: int = 1) -> list[str]:

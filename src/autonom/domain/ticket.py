@@ -5,6 +5,11 @@ The aggregate is event-sourced in the small: every command validates, records a
 past-tense event in ``self.events`` and applies it. ``Ticket.replay`` rebuilds a ticket
 from its events, which is how the server merges what several tills did (DESIGN: merge by
 replaying operations, not by copying rows).
+
+Lines move between tickets (a table transfer, a bill split: ``Ticket.move_to``) as two
+events, ``BookingsMovedOut`` on the source and ``BookingsMovedIn`` on the target, so each
+ticket's replay stays its own. A ticket whose last live line moved away ends as ``MOVED``:
+never an open table again, never a receipt (docs/restaurant.md).
 """
 
 from __future__ import annotations
@@ -21,13 +26,15 @@ from autonom.domain.errors import Refusal
 from autonom.domain.events import (
     BookingAdded,
     BookingFacts,
+    BookingsMovedIn,
+    BookingsMovedOut,
     BookingVoided,
     Event,
     TicketClosed,
     TicketOpened,
     booking_facts,
 )
-from autonom.domain.limits import MAX_AMOUNT
+from autonom.domain.limits import MAX_AMOUNT, MAX_MOVED_LINES
 from autonom.domain.limits import MAX_QUANTITY as MAX_QUANTITY
 from autonom.domain.limits import MAX_TABLE as MAX_TABLE
 from autonom.domain.money import ZERO, TaxLine, tax_included
@@ -66,6 +73,7 @@ class Booking(BookingFacts):
 class TicketStatus(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
+    MOVED = "moved"  # its last live line moved to another ticket: no table, no receipt
 
 
 @dataclass(frozen=True)
@@ -261,6 +269,73 @@ class Ticket:
         assert self.receipt is not None
         return self.receipt
 
+    def move_to(
+        self,
+        target: Ticket,
+        booking_ids: Iterable[str] | None,
+        *,
+        operator_number: int,
+        till_number: int,
+        at: datetime,
+    ) -> tuple[Booking, ...]:
+        """Move live lines of this ticket to ``target``: the chosen ``booking_ids``, or
+        every live line (None: the whole table moves). Records ``BookingsMovedOut`` here and
+        ``BookingsMovedIn`` on ``target`` (in parts of ``MAX_MOVED_LINES``); returns the
+        lines moved. A ticket left with no live line ends as ``MOVED``."""
+        self._check_open()
+        target._check_open()
+        if target.ticket_id == self.ticket_id:
+            raise Refusal(
+                errors.SAME_TABLE, "These lines are on that ticket already; choose another table."
+            )
+        moving = self._chosen(booking_ids)
+        if target.total + sum((b.amount for b in moving), ZERO) > MAX_AMOUNT:
+            raise Refusal(errors.BAD_AMOUNT, f"The ticket would exceed {MAX_AMOUNT}.")
+        for start in range(0, len(moving), MAX_MOVED_LINES):
+            part = moving[start : start + MAX_MOVED_LINES]
+            self._record(
+                BookingsMovedOut(
+                    ticket_id=self.ticket_id,
+                    to_ticket_id=target.ticket_id,
+                    booking_ids=tuple(b.booking_id for b in part),
+                    operator_number=operator_number,
+                    till_number=till_number,
+                    moved_at=at,
+                )
+            )
+            target._record(
+                BookingsMovedIn(
+                    ticket_id=target.ticket_id,
+                    from_ticket_id=self.ticket_id,
+                    bookings=tuple(BookingFacts(**booking_facts(b)) for b in part),
+                    operator_number=operator_number,
+                    till_number=till_number,
+                    moved_at=at,
+                )
+            )
+        return tuple(moving)
+
+    def _chosen(self, booking_ids: Iterable[str] | None) -> list[Booking]:
+        """The live lines to move, in the ticket's order: every one (None), or those chosen
+        (BOOKING_NOT_FOUND for a line not here, ALREADY_VOIDED for a voided one)."""
+        if booking_ids is None:
+            if not self.live_bookings:
+                raise Refusal(errors.TICKET_EMPTY, "There is nothing on this ticket to move.")
+            return self.live_bookings
+        wanted = list(dict.fromkeys(booking_ids))
+        if not wanted:
+            raise Refusal(errors.NOTHING_CHOSEN, "Choose at least one line first.")
+        for booking_id in wanted:
+            booking = self.booking(booking_id)
+            if booking.voided:
+                raise Refusal(
+                    errors.ALREADY_VOIDED,
+                    f"{booking.name} is voided; only lines still to be paid can be moved.",
+                    status=409,
+                )
+        chosen = set(wanted)
+        return [b for b in self.bookings if b.booking_id in chosen]
+
     # -- queries ------------------------------------------------------------------
     def booking(self, booking_id: str) -> Booking:
         for booking in self.bookings:
@@ -317,6 +392,7 @@ class Ticket:
             if any(b.booking_id == event.booking_id for b in self.bookings):
                 return  # the same booking twice is the same booking (exactly once)
             self.bookings.append(Booking.of(event))
+            self._reopen_if_moved()
         elif isinstance(event, BookingVoided):
             for i, b in enumerate(self.bookings):
                 if b.booking_id == event.booking_id and not b.voided:
@@ -342,6 +418,20 @@ class Ticket:
                 payments=tuple(event.payments),
                 offline=event.offline,
             )
+        elif isinstance(event, BookingsMovedOut):
+            gone = set(event.booking_ids)
+            kept = [b for b in self.bookings if b.booking_id not in gone]
+            if len(kept) < len(self.bookings):  # moving out twice moves nothing more
+                self.bookings = kept
+                if self.status is TicketStatus.OPEN and not self.live_bookings:
+                    self.status = TicketStatus.MOVED
+        elif isinstance(event, BookingsMovedIn):
+            known = {b.booking_id for b in self.bookings}
+            for facts in event.bookings:
+                if facts.booking_id not in known:  # a line moved in twice is one line
+                    known.add(facts.booking_id)
+                    self.bookings.append(Booking(**booking_facts(facts)))
+            self._reopen_if_moved()
         elif isinstance(event, TicketOpened):
             pass  # opening twice (two tills opened the same table) changes nothing
         else:  # pragma: no cover - exhaustive over Event
@@ -351,6 +441,18 @@ class Ticket:
         self.apply(event)
         self.events.append(event)
 
+    def _reopen_if_moved(self) -> None:
+        """A line reaching a moved ticket (another till booked on the table meanwhile, seen
+        by the server's merge) opens it again, so the line is never lost from view."""
+        if self.status is TicketStatus.MOVED and self.live_bookings:
+            self.status = TicketStatus.OPEN
+
     def _check_open(self) -> None:
+        if self.status is TicketStatus.MOVED:
+            raise Refusal(
+                errors.TICKET_MOVED,
+                "The lines of this ticket were moved to another table; open that one.",
+                status=409,
+            )
         if self.status is not TicketStatus.OPEN:
             raise Refusal(errors.TICKET_CLOSED, "This ticket is already paid.", status=409)

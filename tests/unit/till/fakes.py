@@ -57,8 +57,9 @@ EMERGENCY = FixedMode(offline=True)
 
 
 class FakeTickets:
-    def __init__(self, stored: dict[str, Ticket]) -> None:
+    def __init__(self, stored: dict[str, Ticket], shared: set[str] | None = None) -> None:
         self._stored = stored
+        self._shared = shared if shared is not None else set()
         self.seen: list[Ticket] = []
 
     def add(self, ticket: Ticket) -> None:
@@ -73,6 +74,9 @@ class FakeTickets:
 
     def exists(self, ticket_id: str) -> bool:
         return ticket_id in self._stored
+
+    def is_shared(self, ticket_id: str) -> bool:
+        return ticket_id in self._shared
 
     def open_at_table(self, table: int) -> Ticket | None:
         for ticket in self._stored.values():
@@ -213,6 +217,7 @@ class FakeUnitOfWork:
     master: FakeMasterData = field(default_factory=FakeMasterData)
     at: datetime = field(default_factory=lambda: datetime(2026, 11, 21, 9, 0, tzinfo=UTC))
     stored: dict[str, Ticket] = field(default_factory=dict)
+    shared: set[str] = field(default_factory=set)  # tickets adopted from the server
     stored_ranges: dict[int, NumberRange] = field(default_factory=dict)
     operations: list[Operation] = field(default_factory=list)
     sent: set[int] = field(default_factory=set)
@@ -223,7 +228,7 @@ class FakeUnitOfWork:
     def __enter__(self) -> Self:
         self.transactions += 1
         self.recorded: list[Event] = []
-        self.tickets = FakeTickets(self.stored)
+        self.tickets = FakeTickets(self.stored, self.shared)
         self.master_data = self.master
         self.ranges = FakeRanges(self.stored_ranges, self.till_number)
         self.receipts = FakeReceipts(self.stored)

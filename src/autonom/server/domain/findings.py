@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from autonom.domain import BookingAdded, BookingVoided, Event, TicketClosed, TicketOpened
+from autonom.domain import (
+    BookingAdded,
+    BookingsMovedIn,
+    BookingsMovedOut,
+    BookingVoided,
+    Event,
+    TicketClosed,
+    TicketOpened,
+)
 from autonom.domain.errors import (
     CHANGED_AFTER_CLOSE,
     RECEIPT_NUMBER_REUSED,
@@ -37,6 +45,10 @@ class TicketFacts:
             self.closed = True
         elif isinstance(event, BookingAdded):
             self.booking_ids.add(event.booking_id)
+        elif isinstance(event, BookingsMovedIn):
+            self.booking_ids.update(b.booking_id for b in event.bookings)
+        elif isinstance(event, BookingsMovedOut):
+            self.booking_ids.difference_update(event.booking_ids)
         self.known = True
 
 
@@ -91,6 +103,16 @@ def findings(ticket: TicketFacts, event: Event, *, receipt_number_used: bool) ->
                 f"ticket {event.ticket_id}.",
             )
         )
+    if isinstance(event, BookingsMovedOut) and ticket.known:
+        missing = [b for b in event.booking_ids if b not in ticket.booking_ids]
+        if missing:
+            found.append(
+                Finding(
+                    UNKNOWN_BOOKING,
+                    f"Till {event.till_number} moved booking(s) {', '.join(missing)} away from "
+                    f"ticket {event.ticket_id}, which does not hold them.",
+                )
+            )
     return found
 
 
@@ -101,4 +123,8 @@ def _describe(event: Event) -> str:
         return f"voided booking {event.booking_id}"
     if isinstance(event, TicketClosed):
         return f"closed receipt {event.receipt_number} ({event.total})"
+    if isinstance(event, BookingsMovedOut):
+        return f"moved {len(event.booking_ids)} line(s) out to ticket {event.to_ticket_id}"
+    if isinstance(event, BookingsMovedIn):
+        return f"moved {len(event.bookings)} line(s) in from ticket {event.from_ticket_id}"
     return "opened a ticket"

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from autonom.domain import BookingAdded, BookingVoided, Event, Ticket, TicketClosed, TicketOpened
+from autonom.domain import (
+    BookingAdded,
+    BookingsMovedIn,
+    BookingsMovedOut,
+    BookingVoided,
+    Event,
+    Ticket,
+    TicketClosed,
+    TicketOpened,
+)
 
 
 def replay_ticket(events: Sequence[Event]) -> Ticket:
@@ -32,6 +41,8 @@ def stand_in_opening(event: Event) -> TicketOpened:
         at, offline = event.voided_at, False
     elif isinstance(event, TicketClosed):
         at, offline = event.closed_at, event.offline
+    elif isinstance(event, BookingsMovedOut | BookingsMovedIn):
+        at, offline = event.moved_at, False
     else:  # pragma: no cover - exhaustive over Event
         raise TypeError(f"unknown event {event!r}")
     return TicketOpened(

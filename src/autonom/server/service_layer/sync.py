@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from autonom.contracts import Operation, PushBatch, PushResult, TicketPublic
-from autonom.domain import TicketClosed, TicketStatus
+from autonom.domain import BookingsMovedOut, TicketClosed, TicketStatus
 from autonom.domain.events import TICKET_EVENTS
 from autonom.server.adapters import SqlUnitOfWork
 from autonom.server.domain import (
@@ -67,8 +67,11 @@ def _apply(uow: SqlUnitOfWork, till_number: int, operations: Sequence[Operation]
 def _apply_ticket_events(
     uow: SqlUnitOfWork, till_number: int, operations: Sequence[Operation], now: datetime
 ) -> None:
-    """Keep the operations, raise the flags the findings call for, rebuild each ticket."""
+    """Keep the operations, raise the flags the findings call for, rebuild each ticket
+    (both tickets of a move: each has its own event). A ticket lines moved away from drops
+    their rows (``prune``); no other event takes a line off a ticket."""
     ticket_ids = [op.event.document_id for op in operations]
+    moved_from = {op.event.ticket_id for op in operations if isinstance(op.event, BookingsMovedOut)}
     uow.tickets.lock(ticket_ids)
     facts: dict[str, TicketFacts] = {}
     for op in operations:
@@ -91,7 +94,8 @@ def _apply_ticket_events(
             uow.receipts.add(event, duplicate=reused)
         ticket.note(event)
     for ticket_id in dict.fromkeys(ticket_ids):
-        uow.tickets.save(replay_ticket(uow.operations.events_of(ticket_id)))
+        rebuilt = replay_ticket(uow.operations.events_of(ticket_id))
+        uow.tickets.save(rebuilt, prune=ticket_id in moved_from)
 
 
 def _facts_of(ticket: TicketPublic | None) -> TicketFacts:

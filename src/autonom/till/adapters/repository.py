@@ -14,6 +14,8 @@ from autonom.contracts import MasterData, TicketPublic
 from autonom.domain import (
     Booking,
     BookingAdded,
+    BookingsMovedIn,
+    BookingsMovedOut,
     BookingVoided,
     Event,
     Item,
@@ -130,14 +132,31 @@ class TicketRepository:
 
     def merge_from_server(self, shared: TicketPublic) -> int:
         """Copy in bookings and voids the server knows and this till does not; return how
-        many lines changed. This till's own unsent lines are kept as they are."""
+        many lines changed. A line another till moved is followed: one the server shows
+        here but this till holds on another ticket comes here; another till's line the
+        server no longer shows here (moved away) leaves. This till's own lines are kept as
+        they are (unsent ones are not on the server yet)."""
         changed = 0
+        on_server = {b.booking_id for b in shared.bookings}
+        for row in self._conn.execute(
+            "SELECT b.booking_id FROM bookings b LEFT JOIN voids v USING (booking_id) "
+            "WHERE b.ticket_id = ? AND b.foreign_booking = 1 AND v.booking_id IS NULL",
+            (shared.ticket_id,),
+        ).fetchall():
+            if row["booking_id"] not in on_server:
+                self._conn.execute(
+                    "DELETE FROM bookings WHERE booking_id = ?", (row["booking_id"],)
+                )
+                changed += 1
         for b in shared.bookings:
             known = self._conn.execute(
-                "SELECT 1 FROM bookings WHERE booking_id = ?", (b.booking_id,)
+                "SELECT ticket_id FROM bookings WHERE booking_id = ?", (b.booking_id,)
             ).fetchone()
             if known is None:
                 self._insert_booking(b.added_to(shared.ticket_id), foreign=True)
+                changed += 1
+            elif known["ticket_id"] != shared.ticket_id:
+                self._move_booking(b, shared.ticket_id)
                 changed += 1
             if b.void_reason is not None:
                 cursor = self._conn.execute(
@@ -172,6 +191,33 @@ class TicketRepository:
             )
         elif isinstance(event, TicketClosed):
             self._write_close(ticket, event)
+        elif isinstance(event, BookingsMovedIn):
+            for facts in event.bookings:
+                self._move_booking(facts, event.ticket_id)
+        elif isinstance(event, BookingsMovedOut) and ticket.status is TicketStatus.MOVED:
+            self._conn.execute(
+                "UPDATE tickets SET status = 'moved', closed_at = ? WHERE ticket_id = ?",
+                (to_text(event.moved_at), event.ticket_id),
+            )
+
+    def _move_booking(self, facts: BookingFacts, ticket_id: str) -> None:
+        """Put a booking on ``ticket_id``: its row is written anew (keeping whose it is), so
+        it comes last on its new ticket, as the replay of the move puts it. (A voided one,
+        which only a server's merge can bring here, keeps its row: its void refers to it.)"""
+        row = self._conn.execute(
+            "SELECT b.foreign_booking, v.booking_id AS voided FROM bookings b "
+            "LEFT JOIN voids v USING (booking_id) WHERE b.booking_id = ?",
+            (facts.booking_id,),
+        ).fetchone()
+        if row is not None and row["voided"] is not None:
+            self._conn.execute(
+                "UPDATE bookings SET ticket_id = ? WHERE booking_id = ?",
+                (ticket_id, facts.booking_id),
+            )
+            return
+        self._conn.execute("DELETE FROM bookings WHERE booking_id = ?", (facts.booking_id,))
+        added = BookingAdded(ticket_id=ticket_id, **booking_facts(facts))
+        self._insert_booking(added, foreign=bool(row and row["foreign_booking"]))
 
     def _insert_booking(self, added: BookingAdded, *, foreign: bool) -> None:
         """The one insert of a booking: this till's own, or (``foreign``) one another till

@@ -116,24 +116,53 @@ def open_ticket(
     with uow:
         require_master_data(uow)
         uow.master_data.operator(cmd.operator_number)
-        if table is not None and (mine := uow.tickets.open_at_table(table)) is not None:
-            return mine  # opened meanwhile by another request on this till
-        if shared is not None and not uow.tickets.exists(shared.ticket_id):
-            ticket = uow.tickets.adopt(shared)
-            uow.commit()
-            log.info("table adopted", table=table, ticket_id=ticket.ticket_id)
-            return ticket
-        ticket = Ticket.open(
-            ticket_id=new_id(),
-            table=table,
-            till_number=uow.till_number,
-            operator_number=cmd.operator_number,
-            at=uow.now(),
-            offline=offline,
+        ticket = ticket_at(
+            uow, table, shared=shared, operator_number=cmd.operator_number, offline=offline
         )
-        uow.tickets.add(ticket)
         uow.commit()
         return ticket
+
+
+def ask_server_for_table(
+    uow: TillUnitOfWork, table: int, *, tables: SharedTables | None, offline: bool
+) -> TicketPublic | None:
+    """The server's open ticket of ``table`` when this till has none there and is live;
+    asked outside any transaction (a slow server must not hold up other sales)."""
+    if tables is None or offline:
+        return None
+    with uow:
+        if uow.tickets.open_at_table(table) is not None:
+            return None
+    return _ask_server(tables, table)
+
+
+def ticket_at(
+    uow: TillUnitOfWork,
+    table: int | None,
+    *,
+    shared: TicketPublic | None,
+    operator_number: int,
+    offline: bool,
+) -> Ticket:
+    """Inside the caller's transaction: the open ticket of ``table`` on this till, else the
+    server's (``shared``) adopted with its bookings, else a new one (a new counter ticket
+    when ``table`` is None). The caller commits."""
+    if table is not None and (mine := uow.tickets.open_at_table(table)) is not None:
+        return mine  # also when opened meanwhile by another request on this till
+    if shared is not None and not uow.tickets.exists(shared.ticket_id):
+        ticket = uow.tickets.adopt(shared)
+        log.info("table adopted", table=table, ticket_id=ticket.ticket_id)
+        return ticket
+    ticket = Ticket.open(
+        ticket_id=new_id(),
+        table=table,
+        till_number=uow.till_number,
+        operator_number=operator_number,
+        at=uow.now(),
+        offline=offline,
+    )
+    uow.tickets.add(ticket)
+    return ticket
 
 
 def refresh_shared_ticket(ticket_id: str, uow: TillUnitOfWork, *, tables: SharedTables) -> int:

@@ -21,11 +21,12 @@ from datetime import date, datetime, time, timedelta
 import structlog
 
 from autonom.devices.printer import PrinterUnavailable, ReceiptPrinter, StoreHeader, receipt_text
-from autonom.domain import Item, Operator, Receipt, Ticket, TicketStatus
+from autonom.domain import Item, Operator, Receipt, Refusal, Ticket, TicketStatus
 from autonom.till.adapters.outbox import UnsentDocument
 from autonom.till.adapters.unit_of_work import Clock
 from autonom.till.domain import Choice, Mode
-from autonom.till.service_layer import handlers
+from autonom.till.domain.capabilities import Function, Level
+from autonom.till.service_layer import handlers, tables
 from autonom.till.service_layer.capabilities import Capabilities
 from autonom.till.service_layer.commands import (
     AddBooking,
@@ -39,6 +40,7 @@ from autonom.till.service_layer.handlers import SharedTables
 from autonom.till.service_layer.modes import ModeKeeper
 from autonom.till.service_layer.snapshot import LinkState
 from autonom.till.service_layer.status import StatusLine, status_line
+from autonom.till.service_layer.tables import SplitOff, TransferLines
 from autonom.till.service_layer.unit_of_work import TillReadUnitOfWork, TillUnitOfWork
 from autonom.till.service_layer.uploader import UploadState
 
@@ -163,6 +165,77 @@ class Selling:
             return ticket
         handlers.refresh_shared_ticket(ticket_id, self.unit_of_work(), tables=tables)
         return self.ticket(ticket_id)
+
+    # -- moving lines: table transfer and bill split (docs/restaurant.md) -------------------
+
+    def transfer(
+        self,
+        operator_number: int,
+        ticket_id: str,
+        booking_ids: Sequence[str] | None,
+        table: int,
+    ) -> Ticket:
+        """Move the chosen lines (None: the whole ticket, with what other tills booked on its
+        table, live mode) to ``table``; return the ticket there as it now stands. In
+        emergency mode only between this till's own tickets (R2.4)."""
+        availability = self.capabilities.require(Function.TABLE_TRANSFER)
+        if booking_ids is None:
+            self.ticket_for_payment(ticket_id)
+        target = tables.transfer_lines(
+            TransferLines(
+                ticket_id=ticket_id,
+                booking_ids=None if booking_ids is None else tuple(booking_ids),
+                table=table,
+                operator_number=operator_number,
+            ),
+            self.unit_of_work(),
+            tables=self.shared_tables(),
+            offline=self.modes.sales_offline,
+            own_tickets_only=availability.level is Level.LIMITED,
+        )
+        return self.ticket(target.ticket_id)
+
+    def split_off(self, operator_number: int, ticket_id: str, booking_ids: Sequence[str]) -> Ticket:
+        """Put the chosen lines on a ticket of their own, to be paid as their own receipt
+        (the page's "Pay selected" then shows its pay screen)."""
+        availability = self.capabilities.require(Function.BILL_SPLIT)
+        return tables.split_off(
+            SplitOff(ticket_id, tuple(booking_ids), operator_number),
+            self.unit_of_work(),
+            offline=self.modes.sales_offline,
+            own_tickets_only=availability.level is Level.LIMITED,
+        )
+
+    def split_bill(
+        self,
+        operator_number: int,
+        ticket_id: str,
+        booking_ids: Sequence[str],
+        tendered: Sequence[Tendered],
+        *,
+        print_receipt: bool = True,
+    ) -> Closed:
+        """Pay the chosen lines as their own receipt: split them off, then close the split
+        ticket by the normal close path (``pay``). An undecided outage (R1.4) and tenders
+        that do not settle the lines are refused before any line moves; should the close
+        still be refused, the lines wait on the split ticket (its id in ``detail``)."""
+        availability = self.capabilities.require(Function.BILL_SPLIT)
+        with self.modes.selling() as offline:
+            split = tables.split_off(
+                SplitOff(ticket_id, tuple(booking_ids), operator_number, tuple(tendered)),
+                self.unit_of_work(),
+                offline=offline,
+                own_tickets_only=availability.level is Level.LIMITED,
+            )
+        try:
+            return self.pay(operator_number, split.ticket_id, tendered, print_receipt=print_receipt)
+        except Refusal as refusal:
+            raise Refusal(
+                refusal.code,
+                f"{refusal.message} The chosen lines wait on a counter ticket of their own.",
+                refusal.status,
+                detail={**(refusal.detail or {}), "ticket_id": split.ticket_id},
+            ) from refusal
 
     # -- paying and receipts ---------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from autonom.contracts import EVENT_ADAPTER, BookingPublic, Operation, TicketPublic
@@ -171,9 +171,11 @@ class TicketRepository(Repository):
             query = query.where(tk.c.table_number == table)
         return self._read(query.order_by(tk.c.opened_at, tk.c.ticket_id))
 
-    def save(self, ticket: Ticket) -> None:
+    def save(self, ticket: Ticket, *, prune: bool = False) -> None:
         """Write the projection of a ticket rebuilt from its events: its row and all its
-        bookings in one statement (a booking is never removed, a void changes it)."""
+        bookings in one statement (a void changes a booking). ``prune`` first deletes the
+        rows of bookings no longer on the ticket (moved to another ticket), in one
+        statement; only a move takes a booking off a ticket, so only then is it asked."""
         receipt = ticket.receipt
         upsert(
             self.connection,
@@ -191,9 +193,17 @@ class TicketRepository(Repository):
                 "closed_at": receipt.closed_at if receipt else None,
             },
         )
+        tb = t.ticket_bookings
+        if prune:
+            self.connection.execute(
+                delete(tb).where(
+                    tb.c.store_id == self.store_id,
+                    tb.c.ticket_id == ticket.ticket_id,
+                    tb.c.booking_id.not_in([b.booking_id for b in ticket.bookings]),
+                )
+            )
         if not ticket.bookings:
             return
-        tb = t.ticket_bookings
         rows = [
             {"store_id": self.store_id, "ticket_id": ticket.ticket_id, "line": line}
             | {name: getattr(booking, name) for name in BOOKING_COLUMNS}
