@@ -35,10 +35,11 @@ MAX_TENDERS = 10  # payments on one receipt
 MAX_TENDERED = MAX_AMOUNT * MAX_TENDERS  # what a customer may hand over in all
 MAX_PERCENT = Decimal(100)
 MAX_TAX_LINES = 20  # tax rates on one receipt
-# Lines one move operation carries (a table transfer or bill split moves more as several
-# operations): a moved line is at most about 650 bytes of JSON, so even a whole upload batch
-# (200 operations) of the largest moves stays within the body limit (autonom.web.body_limit).
-MAX_MOVED_LINES = 25
+# Lines one move operation carries (a table transfer or bill split of more lines is several
+# operations): ten lines with every text at its limit are under 4 KB of JSON, the size the
+# body limit allows each operation of a full push batch (autonom.web.body_limit).
+MAX_MOVED_LINES = 10
+MAX_CHOSEN_LINES = 500  # lines a cashier or a client chooses at once (more than any table)
 AMOUNT_PLACES = 2
 
 # -- moments ---------------------------------------------------------------------------------

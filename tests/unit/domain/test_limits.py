@@ -13,6 +13,8 @@ import pytest
 from autonom.domain import (
     Booking,
     BookingAdded,
+    BookingsMovedIn,
+    BookingsMovedOut,
     BookingVoided,
     Form,
     Item,
@@ -57,7 +59,9 @@ def a_sale() -> Ticket:
 def test_every_field_of_every_event_has_a_limit() -> None:
     limited = TEXT_LIMITS.keys() | WHOLE_LIMITS.keys() | AMOUNT_LIMITS.keys() | COUNT_LIMITS.keys()
     unbounded = set()
-    for record in (TicketOpened, BookingAdded, BookingVoided, TicketClosed, TaxLine, Payment):
+    records = (TicketOpened, BookingAdded, BookingVoided, TicketClosed, TaxLine, Payment)
+    moves = (BookingsMovedOut, BookingsMovedIn, BookingFacts)
+    for record in records + moves:
         hints = typing.get_type_hints(record)
         for field in dataclasses.fields(record):
             if hints[field.name] in (bool, datetime, PaymentMethod) or field.name == "kind":

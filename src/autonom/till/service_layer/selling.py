@@ -173,11 +173,11 @@ class Selling:
         operator_number: int,
         ticket_id: str,
         booking_ids: Sequence[str] | None,
-        table: int,
+        table: int | None,
     ) -> Ticket:
         """Move the chosen lines (None: the whole ticket, with what other tills booked on its
-        table, live mode) to ``table``; return the ticket there as it now stands. In
-        emergency mode only between this till's own tickets (R2.4)."""
+        table, live mode) to ``table`` (None: BAD_TABLE); return the ticket there as it now
+        stands. In emergency mode only between this till's own tickets (R2.4)."""
         availability = self.capabilities.require(Function.TABLE_TRANSFER)
         if booking_ids is None:
             self.ticket_for_payment(ticket_id)

@@ -35,7 +35,7 @@ class TransferLines:
 
     ticket_id: str
     booking_ids: tuple[str, ...] | None
-    table: int
+    table: int | None  # None is refused (BAD_TABLE): a move goes to a table
     operator_number: int
 
 

@@ -57,6 +57,9 @@ def ticket_screen(
     ticket = till.selling.ticket(ticket_id)
     if ticket.status is TicketStatus.CLOSED and ticket.receipt is not None:
         return RedirectResponse(f"/receipts/{ticket.receipt.number}", status_code=303)
+    if ticket.status is TicketStatus.MOVED:  # its lines went to another table meanwhile
+        alert = Alert("info", "The lines of that ticket were moved to another table.")
+        return back_to("/tickets", sessions, session, alert)
     return render(
         request,
         "ticket.html",
