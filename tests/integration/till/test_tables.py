@@ -209,7 +209,7 @@ def test_on_the_page_pay_selected_and_move_to_table(client: TestClient, page_til
     assert re.search(r"/receipts/\d+-02$", str(paid.url)), paid.url
 
     moved = client.post(f"/tickets/{three}/transfer", data={"table": "4"})
-    assert "All line(s) moved to table 4." in moved.text
+    assert "The whole ticket moved to table 4." in moved.text
     assert 'data-testid="ticket-title">Table 4<' in moved.text
     assert f'data-testid="choose-{lines[2]}"' in moved.text
     assert '<span class="mark">OFF</span>' in moved.text

@@ -51,6 +51,6 @@ def move_to_table(
         )
     except Refusal as refusal:
         return back_to(f"/tickets/{ticket_id}", sessions, session, refused(refusal))
-    moved = len(booking_ids) if booking_ids else "All"
-    alert = Alert("info", f"{moved} line(s) moved to table {target.table}.")
+    what = f"{len(booking_ids)} line(s)" if booking_ids else "The whole ticket"
+    alert = Alert("info", f"{what} moved to table {target.table}.")
     return back_to(f"/tickets/{target.ticket_id}", sessions, session, alert)
