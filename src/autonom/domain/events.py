@@ -244,8 +244,8 @@ def _check_item(name: str, item: Any, where: str) -> list[str]:
     field, or a text (a booking id) held to the tuple's own text limit."""
     if is_dataclass(item):
         return _check_fields(item, f"{where}.")
-    if isinstance(item, str):
-        return text_problems(item, TEXT_LIMITS.get(name, 0), where)
+    if isinstance(item, str) and name in TEXT_LIMITS:
+        return text_problems(item, TEXT_LIMITS[name], where)
     return [f"{where} is not a known kind of value"]
 
 

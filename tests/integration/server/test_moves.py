@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from autonom.contracts import TicketPublic
 from autonom.domain import BookingsMovedIn, BookingsMovedOut, PaymentMethod, Ticket
 from autonom.domain.events import BookingFacts, booking_facts
 from autonom.till.adapters.outbox import Outbox
 from autonom.till.bootstrap import Till
 from autonom.till.service_layer.commands import Tendered
-from tests.integration.server.till_log import ADMIN, TillLog, push, register
+from tests.integration.server.till_log import ADMIN, CAKE, TillLog, push, register
 from tests.integration.till.conftest import ANNA, make_till
 
 
@@ -168,3 +169,31 @@ def test_moves_the_server_cannot_place_are_kept_and_flagged(server: TestClient) 
     assert tickets[paid.ticket_id]["status"] == "closed"
     assert "b-late" in [b["booking_id"] for b in tickets[paid.ticket_id]["bookings"]]
     assert tickets["never-seen"]["table"] is None
+
+
+def test_a_till_moves_a_shared_table_with_another_tills_lines(server: TestClient) -> None:
+    """Live mode: till 11 adopted table 5 from till 10 and moves it, till 10's line with it."""
+    till_10, till_11 = register(server, 10), register(server, 11)
+    five = till_10.book(till_10.open(table=5))
+    assert push(server, till_10, till_10.operations()).status_code == 200
+    shared = TicketPublic.model_validate(
+        server.get(f"/api/v1/tickets/{five.ticket_id}", headers=till_11.auth).json()
+    )
+    adopted = till_11.adopt(shared)
+    till_11.book(adopted, CAKE)
+    six = till_11.open(table=6)
+    adopted.move_to(six, None, operator_number=2, till_number=11, at=till_11.now)
+    till_11.pending.extend([*adopted.events, *six.events])
+
+    answer = push(server, till_11, till_11.operations())
+
+    assert answer.status_code == 200, answer.text
+    tickets = server_tickets(server)
+    assert tickets[five.ticket_id]["status"] == "moved"
+    assert tickets[five.ticket_id]["bookings"] == []
+    assert [(b["plu"], b["till_number"]) for b in tickets[six.ticket_id]["bookings"]] == [
+        ("100", 10),
+        ("200", 11),
+    ]
+    assert tickets[six.ticket_id]["total"] == "6.60"
+    assert server.get("/api/v1/flags", headers=ADMIN).json() == []
