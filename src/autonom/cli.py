@@ -107,5 +107,13 @@ def demo(
     run(base_port=base_port, data_dir=data_dir)
 
 
+@app.command()
+def capabilities() -> None:
+    """Print the capability matrix (R2.4) as the Markdown table of docs/capabilities.md."""
+    from autonom.till.domain.capabilities import matrix_markdown
+
+    typer.echo(matrix_markdown(), nl=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -1,6 +1,6 @@
 """The shared domain: no I/O, no clock, no database; used by server and till alike."""
 
-from autonom.domain.catalog import Item, Operator, Role, TaxRate, hash_pin
+from autonom.domain.catalog import Item, ItemKind, Operator, Role, TaxRate, hash_pin
 from autonom.domain.errors import Refusal
 from autonom.domain.events import BookingAdded, BookingVoided, Event, TicketClosed, TicketOpened
 from autonom.domain.journal import JournalEntry
@@ -16,6 +16,7 @@ __all__ = [
     "Event",
     "Form",
     "Item",
+    "ItemKind",
     "JournalEntry",
     "NumberRange",
     "Operator",

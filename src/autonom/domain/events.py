@@ -36,6 +36,8 @@ class BookingFacts:
     till_number: int
     booked_at: datetime
     offline: bool
+    # A voucher's or an admission's own number (``numbering.Form``), issued when booked.
+    issued_number: str | None = None
 
 
 def booking_facts(source: BookingFacts) -> dict[str, Any]:
@@ -124,6 +126,7 @@ TEXT_LIMITS: dict[str, int] = {
     "code": limits.MAX_TAX_CODE_LENGTH,
     "reason": limits.MAX_REASON_LENGTH,
     "receipt_number": limits.MAX_RECEIPT_NUMBER_LENGTH,
+    "issued_number": limits.MAX_RECEIPT_NUMBER_LENGTH,
 }
 WHOLE_LIMITS: dict[str, tuple[int, int]] = {
     "quantity": (1, limits.MAX_QUANTITY),
@@ -142,7 +145,8 @@ AMOUNT_LIMITS: dict[str, tuple[Decimal, Decimal]] = {
     "percent": (Decimal(0), limits.MAX_PERCENT),
 }
 COUNT_LIMITS: dict[str, int] = {"taxes": limits.MAX_TAX_LINES, "payments": limits.MAX_TENDERS}
-OPTIONAL = frozenset({"table"})  # the only field that may be None (a counter sale)
+# The fields that may be None: a counter sale's table, a booking of goods' issued number.
+OPTIONAL = frozenset({"table", "issued_number"})
 
 
 def check_event(event: Event) -> list[str]:

@@ -107,7 +107,14 @@ class FakeMasterData:
     def item(self, plu: str) -> Item:
         for i in self._master().items:
             if i.plu == plu:
-                return Item(plu=i.plu, name=i.name, price=i.price, tax_code=i.tax_code)
+                return Item(
+                    plu=i.plu,
+                    name=i.name,
+                    price=i.price,
+                    tax_code=i.tax_code,
+                    active=i.active,
+                    kind=i.kind,
+                )
         raise Refusal(errors.UNKNOWN_ITEM, f"There is no item with PLU {plu!r}.", 404)
 
     def tax_rate(self, code: str) -> TaxRate:

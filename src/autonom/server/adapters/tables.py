@@ -172,6 +172,7 @@ ticket_bookings = Table(
     Column("void_reason", Text, nullable=True),
     Column("voided_by", Integer, nullable=True),
     Column("voided_at", UtcDateTime, nullable=True),
+    Column("issued_number", String(16), nullable=True),
 )
 
 receipts = Table(
@@ -217,6 +218,7 @@ items = Table(
     Column("price", TwoPlaces, nullable=False),
     Column("tax_code", String(2), nullable=False),
     Column("active", Boolean, nullable=False),
+    Column("kind", String(20), nullable=False, server_default="goods"),
     ForeignKeyConstraint(["store_id", "tax_code"], ["tax_rates.store_id", "tax_rates.code"]),
 )
 

@@ -17,6 +17,7 @@ from autonom.domain import (
     BookingVoided,
     Event,
     Item,
+    ItemKind,
     NumberRange,
     Operator,
     Receipt,
@@ -339,8 +340,12 @@ class MasterDataSnapshot:
             [(r.code, str(r.percent), r.name) for r in master.tax_rates],
         )
         self._conn.executemany(
-            "INSERT INTO items (plu, name, price, tax_code, active) VALUES (?, ?, ?, ?, ?)",
-            [(i.plu, i.name, str(i.price), i.tax_code, int(i.active)) for i in master.items],
+            "INSERT INTO items (plu, name, price, tax_code, active, kind) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (i.plu, i.name, str(i.price), i.tax_code, int(i.active), i.kind.value)
+                for i in master.items
+            ],
         )
         self._conn.executemany(
             "INSERT INTO operators (number, name, role, pin_hash) VALUES (?, ?, ?, ?)",
@@ -359,6 +364,7 @@ def _item(row: sqlite3.Row) -> Item:
         price=Decimal(row["price"]),
         tax_code=row["tax_code"],
         active=bool(row["active"]),
+        kind=ItemKind(row["kind"]),
     )
 
 

@@ -157,6 +157,10 @@ MIGRATIONS: tuple[str, ...] = (
     # 3: an operation belongs to a document (a ticket, a day close, a gate scan, …).
     """
     ALTER TABLE outbox RENAME COLUMN ticket_id TO document_id;
+    ALTER TABLE items ADD COLUMN kind TEXT NOT NULL DEFAULT 'goods';
+    ALTER TABLE bookings ADD COLUMN issued_number TEXT;
+    CREATE UNIQUE INDEX bookings_by_issued_number ON bookings (issued_number)
+        WHERE issued_number IS NOT NULL;
     """,
 )
 

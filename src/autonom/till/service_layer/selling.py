@@ -25,6 +25,7 @@ from autonom.domain import Item, Operator, Receipt, Ticket, TicketStatus
 from autonom.till.adapters.outbox import UnsentDocument
 from autonom.till.adapters.unit_of_work import Clock
 from autonom.till.domain import Choice, Mode
+from autonom.till.domain.capabilities import FUNCTION_OF_KIND
 from autonom.till.service_layer import handlers
 from autonom.till.service_layer.capabilities import Capabilities
 from autonom.till.service_layer.commands import (
@@ -129,7 +130,12 @@ class Selling:
             return uow.master_data.search_items(text)
 
     def book(self, operator_number: int, ticket_id: str, plu: str, quantity: int) -> Ticket:
-        """Book an item and return the ticket as it now stands."""
+        """Book an item and return the ticket as it now stands; a voucher, an admission or
+        an event ticket only where the capability matrix allows it now (R2.4, R2.6)."""
+        with self.reading() as uow:
+            kind = uow.master_data.item(plu.strip()).kind
+        if (function := FUNCTION_OF_KIND.get(kind)) is not None:
+            self.capabilities.require(function)
         handlers.add_booking(
             AddBooking(
                 ticket_id=ticket_id,
