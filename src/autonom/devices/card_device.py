@@ -137,7 +137,7 @@ class HttpCardDevice:
         body = {
             "payment_id": str(payment_id),
             "till_number": till_number,
-            "amount": str(amount),
+            "amount": format(amount, "f"),  # plain decimal text, never an exponent
             "card_type": card_type.value,
             "card_number": card_number,
         }
