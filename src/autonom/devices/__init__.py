@@ -1,5 +1,13 @@
-"""Devices behind adapters: receipt printers (ESC/POS to a file or over TCP 9100)."""
+"""Devices behind adapters: receipt printers (ESC/POS to a file or over TCP 9100) and the
+card-payment device (HTTP, docs/card-device.md)."""
 
+from autonom.devices.card_device import (
+    CardAuthorisation,
+    CardChanges,
+    CardDevice,
+    CardDeviceState,
+    HttpCardDevice,
+)
 from autonom.devices.printer import (
     PrinterUnavailable,
     ReceiptPrinter,
@@ -9,6 +17,11 @@ from autonom.devices.printer import (
 )
 
 __all__ = [
+    "CardAuthorisation",
+    "CardChanges",
+    "CardDevice",
+    "CardDeviceState",
+    "HttpCardDevice",
     "PrinterUnavailable",
     "ReceiptPrinter",
     "StoreHeader",

@@ -85,3 +85,11 @@ METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
 ADMIN_REQUIRED = "ADMIN_REQUIRED"
 DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
 INTERNAL = "INTERNAL"
+
+# -- the card-payment device (docs/card-device.md, R2.5) -------------------------------------
+CARD_TYPE_OFFLINE = "CARD_TYPE_OFFLINE"  # this card type is refused while the bank is away
+OFFLINE_CAP_REACHED = "OFFLINE_CAP_REACHED"  # the device may store no more (count, total, amount)
+DEVICE_NOT_HERE = "DEVICE_NOT_HERE"  # the device is driven by another till
+CARD_DECLINED = "CARD_DECLINED"  # the bank said no
+CARD_DEVICE_UNAVAILABLE = "CARD_DEVICE_UNAVAILABLE"  # the device does not answer (in time)
+PAYMENT_ID_REUSED = "PAYMENT_ID_REUSED"  # a payment id sent again for a different payment

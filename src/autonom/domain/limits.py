@@ -42,3 +42,7 @@ AMOUNT_PLACES = 2
 # UTC never leaves the calendar (year 1 or 9999 with a zone offset does).
 EARLIEST_MOMENT = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST_MOMENT = datetime(9000, 1, 1, tzinfo=UTC)
+
+# -- cards (the card-payment device, docs/card-device.md) -------------------------------------
+MIN_PAN_LENGTH = 12  # a card number (PAN) has 12 to 19 digits (ISO/IEC 7812)
+MAX_PAN_LENGTH = 19
