@@ -115,6 +115,14 @@ TICKET_EVENTS = (TicketOpened, BookingAdded, BookingVoided, TicketClosed)
 # answers ``document_id``: the outbox and the server's operations are keyed by it.
 Event = TicketEvent
 
+# Each kind of operation in the cashier's words (the unsent list, R2.7).
+KIND_TITLES: dict[str, str] = {
+    "ticket_opened": "ticket opened",
+    "booking_added": "booking",
+    "booking_voided": "void",
+    "ticket_closed": "receipt",
+}
+
 # The limit of every field of every event, by the field's name (a unit test checks that no
 # field is left out). Texts: the longest allowed; whole numbers and amounts: the range.
 TEXT_LIMITS: dict[str, int] = {

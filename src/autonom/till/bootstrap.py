@@ -5,7 +5,7 @@ object; ``bootstrap`` builds a ``Till``."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from autonom.devices.printer import ReceiptPrinter, StoreHeader, open_printer
@@ -18,7 +18,11 @@ from autonom.till.domain import SERVER_LINK, DetectorSettings
 from autonom.till.service_layer.capabilities import BackendBoard, Capabilities
 from autonom.till.service_layer.heartbeat import Heartbeat
 from autonom.till.service_layer.modes import ModeKeeper
-from autonom.till.service_layer.selling import Selling, count_local_open_tickets
+from autonom.till.service_layer.selling import (
+    SNAPSHOT_STALE_AFTER,
+    Selling,
+    count_local_open_tickets,
+)
 from autonom.till.service_layer.snapshot import REFRESH_INTERVAL, SnapshotKeeper
 from autonom.till.service_layer.uploader import Uploader
 
@@ -45,6 +49,7 @@ class TillSettings:
     name: str = ""
     store_header: StoreHeader = field(default=DEFAULT_HEADER)
     snapshot_interval: float = REFRESH_INTERVAL
+    snapshot_stale_after: timedelta = SNAPSHOT_STALE_AFTER  # the page warns past this age
     server_link: DetectorSettings = SERVER_LINK
     operator_url: str | None = None  # the fiscal operator's base URL, watched when given
 
@@ -150,6 +155,7 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         header=settings.store_header,
         till_number=number,
         clock=clock,
+        snapshot_stale_after=settings.snapshot_stale_after,
     )
     return Till(
         settings=settings,

@@ -100,6 +100,7 @@ class FakeTickets:
 @dataclass
 class FakeMasterData:
     snapshot: MasterData | None = None
+    fetched_at: datetime | None = None
 
     def _master(self) -> MasterData:
         return self.snapshot or MasterData(version=0, tax_rates=[], items=[], operators=[])
@@ -142,10 +143,13 @@ class FakeMasterData:
         master = self.snapshot
         if master is None:
             return SnapshotInfo(version=None, fetched_at=None, items=0, operators=0)
-        return SnapshotInfo(master.version, None, len(master.items), len(master.operators))
+        return SnapshotInfo(
+            master.version, self.fetched_at, len(master.items), len(master.operators)
+        )
 
     def replace(self, master: MasterData, *, fetched_at: datetime) -> None:
         self.snapshot = master
+        self.fetched_at = fetched_at
 
 
 class FakeRanges:
@@ -197,11 +201,12 @@ class FakeOutbox:
             UnsentDocument(
                 seq=o.seq,
                 kind=o.event.kind,
-                ticket_id=o.event.ticket_id,
+                document_id=o.event.document_id,
                 recorded_at=o.recorded_at,
                 receipt_number=(
                     o.event.receipt_number if isinstance(o.event, TicketClosed) else None
                 ),
+                offline=bool(getattr(o.event, "offline", False)),
             )
             for o in self._unsent()[:limit]
         ]

@@ -45,6 +45,8 @@ from autonom.till.service_layer.uploader import UploadState
 
 log = structlog.get_logger(__name__)
 
+SNAPSHOT_STALE_AFTER = timedelta(hours=24)  # the default age past which the page warns (R2.2)
+
 
 @dataclass(frozen=True)
 class Closed:
@@ -76,6 +78,7 @@ class Selling:
     header: StoreHeader
     till_number: int
     clock: Clock
+    snapshot_stale_after: timedelta = SNAPSHOT_STALE_AFTER
 
     # -- the shared-table policy -------------------------------------------------------------
 
@@ -248,4 +251,6 @@ class Selling:
             view=self.modes.view(),
             link=self.link_state(),
             upload=self.upload_state(),
+            now=self.clock(),
+            stale_after=self.snapshot_stale_after,
         )
