@@ -158,6 +158,21 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE outbox RENAME COLUMN ticket_id TO document_id;
     """,
+    # 4: the day closes with their Z reports (R2.8), numbered per till from 1; the report as
+    # JSON, and per form the last receipt each one covered (where the next period starts).
+    """
+    CREATE TABLE day_closes (
+        z_number INTEGER PRIMARY KEY,
+        document_id TEXT NOT NULL UNIQUE,
+        closed_at TEXT NOT NULL,
+        operator_number INTEGER NOT NULL,
+        offline INTEGER NOT NULL,
+        sales_total TEXT NOT NULL,
+        grand_total TEXT NOT NULL,
+        receipts_through TEXT NOT NULL,
+        report TEXT NOT NULL
+    );
+    """,
 )
 
 
