@@ -163,14 +163,15 @@ def report_text(report: Report, header: StoreHeader) -> list[str]:
         lines.append(_spread(f"Tax {rate}", f"gross {_amount(tax.gross_total)}"))
         net, vat = _amount(tax.net_total), _amount(tax.tax_total)
         lines.append(_spread(f"  net {net}", f"VAT {vat}"))
-    lines.append(rule)
+    if figures.tax_totals:
+        lines.append(rule)
     for payment in figures.payment_totals:
         name = _METHOD_NAMES.get(payment.method, payment.method.value.capitalize())
         lines.append(_spread(f"{name} ({payment.count})", _amount(payment.amount_total)))
     lines.append(_spread(f"Voided lines ({figures.void_count})", _amount(figures.void_total)))
     if report.kind is ReportKind.OFFLINE:
         lines.append(rule)
-        lines.append(_spread("Not yet sent to the server", str(report.unsent_count or 0)))
+        lines.append(_spread("Operations not yet sent", str(report.unsent_count or 0)))
         if report.unsent_receipts:
             lines.append("Receipts not yet sent:")
             lines += textwrap.wrap(" ".join(report.unsent_receipts), WIDTH)

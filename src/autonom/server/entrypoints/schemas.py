@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from autonom.contracts import StationSettingsPublic
 from autonom.contracts.master_data import TaxPercent, TaxRateName
-from autonom.domain import Role
+from autonom.domain import PaymentTotal, ReceiptRange, Role, TaxTotal
 from autonom.server.adapters import DayCloseRecord
 
 
@@ -80,31 +80,6 @@ class FlagPublic(BaseModel):
     created_at: datetime
 
 
-class TaxTotalPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    code: str
-    percent: Decimal
-    gross_total: Decimal
-    tax_total: Decimal
-
-
-class PaymentTotalPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    method: str
-    count: int
-    amount_total: Decimal = Field(description="what the payments settled; cash net of change")
-
-
-class ReceiptRangePublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    form: int
-    first_receipt: str
-    last_receipt: str
-
-
 class DayClosePublic(BaseModel):
     """A till's day close with its Z report (R2.8), as the till pushed it."""
 
@@ -116,11 +91,11 @@ class DayClosePublic(BaseModel):
     period_start: datetime | None = Field(description="the day close before; None: the first")
     receipt_count: int
     sales_total: Decimal
-    tax_totals: list[TaxTotalPublic]
-    payment_totals: list[PaymentTotalPublic]
+    tax_totals: list[TaxTotal]
+    payment_totals: list[PaymentTotal] = Field(description="cash counted net of change")
     void_count: int
     void_total: Decimal
-    receipt_ranges: list[ReceiptRangePublic]
+    receipt_ranges: list[ReceiptRange]
     grand_total: Decimal
     offline: bool = Field(description="closed in emergency mode, uploaded later")
     duplicate: bool = Field(description="the Z number came before (see flags)")
@@ -138,11 +113,11 @@ class DayClosePublic(BaseModel):
             period_start=record.period_start,
             receipt_count=record.receipt_count,
             sales_total=record.sales_total,
-            tax_totals=[TaxTotalPublic.model_validate(t) for t in event.tax_totals],
-            payment_totals=[PaymentTotalPublic.model_validate(p) for p in event.payment_totals],
+            tax_totals=list(event.tax_totals),
+            payment_totals=list(event.payment_totals),
             void_count=event.void_count,
             void_total=event.void_total,
-            receipt_ranges=[ReceiptRangePublic.model_validate(r) for r in event.receipt_ranges],
+            receipt_ranges=list(event.receipt_ranges),
             grand_total=record.grand_total,
             offline=record.offline,
             duplicate=record.duplicate,

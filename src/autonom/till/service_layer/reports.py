@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import structlog
 
 from autonom.devices.printer import PrinterUnavailable, ReceiptPrinter, StoreHeader, report_text
-from autonom.domain import reports
+from autonom.domain import DayClosed, reports
 from autonom.domain.reports import Report, ZReport
 from autonom.till.adapters.unit_of_work import Clock
-from autonom.till.domain.capabilities import Function
+from autonom.till.domain.capabilities import Availability, Function
 from autonom.till.service_layer.capabilities import Capabilities
 from autonom.till.service_layer.commands import CloseDay
 from autonom.till.service_layer.handlers import SalesMode, new_id
@@ -100,6 +100,16 @@ class Reports:
         """Close the day with a Z report (see ``close_day``); print it with ``print``."""
         self.capabilities.require(Function.DAY_CLOSE)
         return close_day(CloseDay(operator_number), self.unit_of_work(), mode=self.mode)
+
+    def day_close_availability(self) -> Availability:
+        """Whether a day close is possible now, and what differs (the page's button)."""
+        return self.capabilities.now(Function.DAY_CLOSE)
+
+    def unsent_day_closes(self) -> set[str]:
+        """The document ids of the day closes the server has not confirmed yet (R2.7)."""
+        with self.reading() as uow:
+            unsent = uow.outbox.unsent_documents(limit=uow.outbox.unsent_count())
+        return {d.document_id for d in unsent if d.kind == DayClosed.kind}
 
     def day_closes(self, limit: int = 100) -> list[ZReport]:
         """The latest day closes, newest first."""
