@@ -1,4 +1,5 @@
-"""Devices behind adapters: receipt printers (ESC/POS to a file or over TCP 9100)."""
+"""Devices behind adapters: receipt printers (ESC/POS to a file or over TCP 9100), which
+print receipts and the till's reports."""
 
 from autonom.devices.printer import (
     PrinterUnavailable,
@@ -6,6 +7,7 @@ from autonom.devices.printer import (
     StoreHeader,
     open_printer,
     receipt_text,
+    report_text,
 )
 
 __all__ = [
@@ -14,4 +16,5 @@ __all__ = [
     "StoreHeader",
     "open_printer",
     "receipt_text",
+    "report_text",
 ]

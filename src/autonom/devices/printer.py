@@ -173,7 +173,7 @@ def report_text(report: Report, header: StoreHeader) -> list[str]:
         lines.append(rule)
         lines.append(_spread("Operations not yet sent", str(report.unsent_count or 0)))
         if report.unsent_receipts:
-            lines.append("Receipts not yet sent:")
+            lines.append("Unsent receipts:")
             lines += textwrap.wrap(" ".join(report.unsent_receipts), WIDTH)
     if isinstance(report, ZReport):
         lines.append(rule)
