@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from autonom.till.domain import Mode
 from autonom.till.entrypoints.web import create_app
 from tests.integration.till.conftest import api_login, make_till, page_login
 from tests.integration.till.test_cashier_page import (
@@ -205,3 +206,30 @@ def test_a_printer_that_is_off_keeps_the_day_close_and_the_api_says_why(tmp_path
     assert "refused the connection" in closed.json()["printer_problem"]
     assert str(on_page.url).endswith("/reports/z/2")
     assert "Day closed: Z report 2 not printed" in on_page.text
+
+
+def test_in_emergency_mode_the_page_says_the_day_close_is_queued(tmp_path: Path) -> None:
+    data_dir = tmp_path / "till-10"
+    till = make_till(data_dir)
+    till.station.save_mode(Mode.EMERGENCY)  # a restart resumes emergency mode
+    till.stop()
+    till = make_till(data_dir, master_data=False)
+    try:
+        with TestClient(create_app(till), raise_server_exceptions=False) as client:
+            page_login(client)
+            sell_on_the_page(client, "200", "1")
+            offline = client.get("/reports", params={"show": "offline"})
+            before = client.get("/reports")
+            closed = client.post("/reports/day-close")
+            listed = client.get("/reports")
+    finally:
+        till.stop()
+
+    assert re.search(r"Receipts +1", paper(offline.text))
+    assert re.search(r"in the emergency range +1", paper(offline.text))
+    assert 'data-testid="day-close-limited"' in before.text
+    assert "queued with its date and time" in before.text
+    assert "AUTONOMOUS - OFFLINE" in paper(closed.text)
+    row = listed.text[listed.text.index('data-testid="day-close-row-1"') :]
+    assert '<span class="mark">OFF</span>' in row[: row.index("</tr>")]
+    assert "queued, not sent yet" in row[: row.index("</tr>")]
