@@ -1,5 +1,5 @@
-"""Devices behind adapters: receipt printers (ESC/POS to a file or over TCP 9100) and the
-card-payment device (HTTP, docs/card-device.md)."""
+"""Devices behind adapters: receipt printers (ESC/POS to a file or over TCP 9100: receipts
+and the till's reports) and the card-payment device (HTTP, docs/card-device.md)."""
 
 from autonom.devices.card_device import (
     CardAuthorisation,
@@ -14,6 +14,7 @@ from autonom.devices.printer import (
     StoreHeader,
     open_printer,
     receipt_text,
+    report_text,
 )
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "StoreHeader",
     "open_printer",
     "receipt_text",
+    "report_text",
 ]

@@ -2,17 +2,25 @@
 
 from autonom.domain.catalog import Item, ItemKind, Operator, Role, TaxRate, hash_pin
 from autonom.domain.errors import Refusal
-from autonom.domain.events import BookingAdded, BookingVoided, Event, TicketClosed, TicketOpened
+from autonom.domain.events import (
+    BookingAdded,
+    BookingVoided,
+    DayClosed,
+    Event,
+    TicketClosed,
+    TicketOpened,
+)
 from autonom.domain.journal import JournalEntry
-from autonom.domain.money import TaxLine
-from autonom.domain.numbering import Form, NumberRange, ReceiptNumber
-from autonom.domain.payment import Payment, PaymentMethod, Tender
+from autonom.domain.money import TaxLine, TaxTotal
+from autonom.domain.numbering import Form, NumberRange, ReceiptNumber, ReceiptRange
+from autonom.domain.payment import Payment, PaymentMethod, PaymentTotal, Tender
 from autonom.domain.ticket import Booking, Receipt, Ticket, TicketStatus
 
 __all__ = [
     "Booking",
     "BookingAdded",
     "BookingVoided",
+    "DayClosed",
     "Event",
     "Form",
     "Item",
@@ -22,12 +30,15 @@ __all__ = [
     "Operator",
     "Payment",
     "PaymentMethod",
+    "PaymentTotal",
     "Receipt",
     "ReceiptNumber",
+    "ReceiptRange",
     "Refusal",
     "Role",
     "TaxLine",
     "TaxRate",
+    "TaxTotal",
     "Tender",
     "Ticket",
     "TicketClosed",

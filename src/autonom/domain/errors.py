@@ -65,6 +65,8 @@ TICKET_CLOSED_TWICE = "TICKET_CLOSED_TWICE"
 CHANGED_AFTER_CLOSE = "CHANGED_AFTER_CLOSE"
 UNKNOWN_BOOKING = "UNKNOWN_BOOKING"
 RECEIPT_NUMBER_REUSED = "RECEIPT_NUMBER_REUSED"
+Z_NUMBER_REPEATED = "Z_NUMBER_REPEATED"  # R2.8: a till's day close number came twice
+Z_NUMBER_SKIPPED = "Z_NUMBER_SKIPPED"  # R2.8: a day close number is not the one after the last
 
 # -- the till's own refusals (the cashier page, the till's JSON API, the mode dialog) ---------
 STORAGE_FAILED = "STORAGE_FAILED"
@@ -75,6 +77,7 @@ EMERGENCY_NOT_ALLOWED = "EMERGENCY_NOT_ALLOWED"  # R1.4: the station settings fo
 SERVER_UNREACHABLE = "SERVER_UNREACHABLE"
 FEATURE_OFFLINE = "FEATURE_OFFLINE"  # R2.4: the capability matrix refuses the function now
 EVENT_TICKET_OFFLINE = "EVENT_TICKET_OFFLINE"  # R2.6: event tickets need the server
+OPEN_TICKETS = "OPEN_TICKETS"  # R2.8: no day close while this till's tickets are open
 
 # -- the HTTP boundary of the server and the till (autonom.web) ------------------------------
 INVALID_INPUT = "INVALID_INPUT"

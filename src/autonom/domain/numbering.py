@@ -82,3 +82,13 @@ class NumberRange:
             )
         self.last += 1
         return ReceiptNumber(self.till, self.last, self.form)
+
+
+@dataclass(frozen=True)
+class ReceiptRange:
+    """The first and last receipt of one form in a period (a report's line, R2.8): the
+    numbers are gapless, so the two say which receipts the report covers."""
+
+    form: int
+    first_receipt: str
+    last_receipt: str

@@ -18,6 +18,7 @@ from autonom.till.domain import SERVER_LINK, DetectorSettings
 from autonom.till.service_layer.capabilities import BackendBoard, Capabilities
 from autonom.till.service_layer.heartbeat import Heartbeat
 from autonom.till.service_layer.modes import ModeKeeper
+from autonom.till.service_layer.reports import Reports
 from autonom.till.service_layer.selling import (
     SNAPSHOT_STALE_AFTER,
     Selling,
@@ -77,6 +78,7 @@ class Till:
     clock: Clock
     selling: Selling
     backends: BackendBoard  # which backends are down, as the server and the devices say
+    reports: Reports  # X report, report of emergency mode, day close (R2.8)
 
     @property
     def number(self) -> int:
@@ -143,11 +145,12 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
     )
     printer = open_printer(settings.printer_spec())
     backends = BackendBoard()
+    capabilities = Capabilities(modes, backends)
     selling = Selling(
         unit_of_work=unit_of_work,
         reading=reading,
         modes=modes,
-        capabilities=Capabilities(modes, backends),
+        capabilities=capabilities,
         tables=link,
         link_state=snapshot.state,
         upload_state=uploader.state,
@@ -156,6 +159,16 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         till_number=number,
         clock=clock,
         snapshot_stale_after=settings.snapshot_stale_after,
+    )
+    reports = Reports(
+        unit_of_work=unit_of_work,
+        reading=reading,
+        mode=modes,
+        capabilities=capabilities,
+        printer=printer,
+        header=settings.store_header,
+        till_number=number,
+        clock=clock,
     )
     return Till(
         settings=settings,
@@ -170,4 +183,5 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         clock=clock,
         selling=selling,
         backends=backends,
+        reports=reports,
     )

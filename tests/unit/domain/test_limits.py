@@ -14,14 +14,18 @@ from autonom.domain import (
     Booking,
     BookingAdded,
     BookingVoided,
+    DayClosed,
     Form,
     Item,
     NumberRange,
     Payment,
     PaymentMethod,
+    PaymentTotal,
+    ReceiptRange,
     Refusal,
     TaxLine,
     TaxRate,
+    TaxTotal,
     Tender,
     Ticket,
     TicketClosed,
@@ -57,10 +61,13 @@ def a_sale() -> Ticket:
 def test_every_field_of_every_event_has_a_limit() -> None:
     limited = TEXT_LIMITS.keys() | WHOLE_LIMITS.keys() | AMOUNT_LIMITS.keys() | COUNT_LIMITS.keys()
     unbounded = set()
-    for record in (TicketOpened, BookingAdded, BookingVoided, TicketClosed, TaxLine, Payment):
+    records = (TicketOpened, BookingAdded, BookingVoided, TicketClosed, TaxLine, Payment)
+    records += (DayClosed, TaxTotal, PaymentTotal, ReceiptRange)
+    for record in records:
         hints = typing.get_type_hints(record)
         for field in dataclasses.fields(record):
-            if hints[field.name] in (bool, datetime, PaymentMethod) or field.name == "kind":
+            moments = (datetime, datetime | None)
+            if hints[field.name] in (bool, *moments, PaymentMethod) or field.name == "kind":
                 continue
             if field.name not in limited:
                 unbounded.add(f"{record.__name__}.{field.name}")
