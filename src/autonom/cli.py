@@ -84,6 +84,41 @@ def till(
     )
 
 
+@app.command("card-device")
+def card_device(
+    driven_by: Annotated[int, typer.Option(help="The till that drives this device, 1–999")],
+    data_dir: Annotated[
+        Path, typer.Option(help="Where the device keeps its stored payments")
+    ] = Path("var/card-device"),
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8005,
+    refuse_offline: Annotated[
+        str, typer.Option(help="Card types refused while the bank link is down, comma-separated")
+    ] = "maestro,visa_electron",
+    max_count: Annotated[int, typer.Option(help="Payments stored offline at most")] = 250,
+    max_amount: Annotated[str, typer.Option(help="One offline payment at most")] = "200.00",
+    max_total: Annotated[str, typer.Option(help="All stored payments together at most")] = (
+        "5000.00"
+    ),
+    bank_link: Annotated[str, typer.Option(help="The emulated bank link at start: up or down")] = (
+        "up"
+    ),
+) -> None:
+    """Run the card-payment device emulator: online approval, offline store-and-forward."""
+    from autonom.card_device.run import serve, settings_from_options
+
+    settings = settings_from_options(
+        data_dir=data_dir,
+        driven_by=driven_by,
+        refuse_offline=refuse_offline,
+        max_count=max_count,
+        max_amount=max_amount,
+        max_total=max_total,
+        bank_link=bank_link,
+    )
+    serve(settings=settings, host=host, port=port)
+
+
 @catalog_app.command("import")
 def catalog_import(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
@@ -101,10 +136,19 @@ def demo(
     base_port: Annotated[int, typer.Option(help="Server on this port, tills on the next")] = 8000,
     data_dir: Annotated[Path, typer.Option()] = Path("var/demo"),
 ) -> None:
-    """Start a server and two tills on SQLite with a demo café; Ctrl-C stops everything."""
+    """Start a server, two tills and a card device on SQLite with a demo café; Ctrl-C stops
+    everything."""
     from autonom.demo import run
 
     run(base_port=base_port, data_dir=data_dir)
+
+
+@app.command()
+def capabilities() -> None:
+    """Print the capability matrix (R2.4) as the Markdown table of docs/capabilities.md."""
+    from autonom.till.domain.capabilities import matrix_markdown
+
+    typer.echo(matrix_markdown(), nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

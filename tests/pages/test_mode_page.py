@@ -257,8 +257,14 @@ def test_undecided_outage_returns_to_live_mode_by_itself_30_s_after_the_server_i
     log_in_as_anna(page, store)
     lose_the_server(page, store, dialog_kind="emergency_or_retry")
 
+    # The outage in plain words: the cause, what emergency mode stops, the code one click away.
+    expect(page.get_by_test_id("mode-dialog-cause")).to_contain_text("cannot be reached")
+    expect(page.get_by_test_id("emergency-changes")).to_contain_text("Redeem a voucher")
+    expect(page.get_by_test_id("mode-dialog-technical")).to_contain_text("NO_PING")
+
     store.restart_server()
     expect(dialog(page)).to_have_attribute("data-kind", "auto_return", timeout=SOON)
+    expect(icon(page)).to_have_attribute("data-icon", "returning")  # never "server lost" now
     seconds = page.get_by_test_id("auto-return-seconds")
     first = int(seconds.inner_text())
     assert 0 < first <= 30, first

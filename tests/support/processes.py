@@ -122,3 +122,26 @@ def till_part(
         health_path="/api/status",
         env={"AUTONOM_ENROLMENT_CODE": ENROLMENT_CODE},
     )
+
+
+def card_device_part(
+    data_dir: Path,
+    *,
+    driven_by: int,
+    port: int | None = None,
+    bank_link: str = "up",
+    options: tuple[str, ...] = (),
+) -> Part:
+    """The card-device emulator driven by till ``driven_by``, its store in
+    ``data_dir/card-device``; ``options`` are further ``autonom card-device`` options
+    (``--max-count 3``, ``--refuse-offline maestro``)."""
+    port = port or free_port()
+    device_dir = data_dir / "card-device"
+    args = ["card-device", "--driven-by", str(driven_by), "--port", str(port)]
+    args += ["--data-dir", str(device_dir), "--bank-link", bank_link, *options]
+    return Part(
+        args=args,
+        url=f"http://127.0.0.1:{port}",
+        log=device_dir / "card-device.log",
+        health_path="/status",
+    )

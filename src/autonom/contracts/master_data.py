@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from autonom.contracts.fields import NO_CONTROL_CHARACTERS, PlainAmount
 from autonom.domain import limits
-from autonom.domain.catalog import Role
+from autonom.domain.catalog import ItemKind, Role
 
 TaxCode = Annotated[
     str, Field(min_length=1, max_length=limits.MAX_TAX_CODE_LENGTH, pattern=r"^[A-Z0-9]+$")
@@ -31,6 +31,7 @@ class ItemIn(BaseModel):
     price: PlainAmount = Field(gt=0, le=limits.MAX_AMOUNT, decimal_places=2)
     tax_code: TaxCode
     active: bool = True
+    kind: ItemKind = ItemKind.GOODS
 
 
 class ItemPublic(ItemIn):

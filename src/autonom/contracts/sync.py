@@ -28,9 +28,10 @@ from autonom.domain.events import Event, check_event
 
 MAX_BATCH = 500
 
-CONTRACT_VERSION = 1
+CONTRACT_VERSION = 2
 """The version of the push and heartbeat contracts this code speaks (docs/sync-protocol.md
-§ "Contract versions"). A till sends it with each push; none means 1."""
+§ "Contract versions"). A till sends it with each push; none means 1. Version 2 adds the
+booking's ``issued_number`` and the documents that are not tickets (issue 8)."""
 
 WireEvent = Annotated[Event, Field(discriminator="kind")]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(WireEvent)
@@ -101,7 +102,7 @@ class Versioned(Inbound):
     """A body that names the contract version it was written for; a till newer than this
     side is told so, instead of having its new fields refused one by one or dropped."""
 
-    contract: Annotated[int, Strict(), Field(ge=1)] = CONTRACT_VERSION
+    contract: Annotated[int, Strict(), Field(ge=1)] = 1  # a body without one is version 1
 
     @model_validator(mode="before")
     @classmethod

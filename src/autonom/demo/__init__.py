@@ -1,4 +1,5 @@
-"""``autonom demo``: a server, two tills and a café on SQLite, on loopback ports.
+"""``autonom demo``: a server, two tills, a card device and a café on SQLite, on loopback
+ports.
 
 Every part runs as its own process, exactly as in a real store; the demo only starts
 them, loads the café's master data through the same paths a store manager uses
@@ -39,6 +40,7 @@ OPERATORS = (
     DemoOperator(3, "Clara", "manager", "9999"),
 )
 TILL_NUMBERS = (10, 11)
+CARD_DEVICE_PORT_OFFSET = 5  # the card device of the first till: base port + 5
 
 console = Console()
 
@@ -114,9 +116,15 @@ def run(*, base_port: int, data_dir: Path) -> None:
             till_args += ["--printer", f"file:{till_dir / 'receipts.escpos'}"]
             children.append(_start(_autonom(*till_args), env={**os.environ, **enrolment}))
             till_urls.append((number, f"http://127.0.0.1:{port}"))
+        card_device_url = f"http://127.0.0.1:{base_port + CARD_DEVICE_PORT_OFFSET}"
+        card_args = ["card-device", "--driven-by", str(TILL_NUMBERS[0])]
+        card_args += ["--port", str(base_port + CARD_DEVICE_PORT_OFFSET)]
+        card_args += ["--data-dir", str(data_dir / "card-device")]
+        children.append(_start(_autonom(*card_args)))
         for _, url in till_urls:
             wait_until_healthy(f"{url}/api/status")
-        _print_welcome(server_url, children[0].pid, admin_token, till_urls)
+        wait_until_healthy(f"{card_device_url}/status")
+        _print_welcome(server_url, children[0].pid, admin_token, till_urls, card_device_url)
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
         console.print("[red]A part of the demo stopped; stopping the rest.[/red]")
@@ -131,7 +139,11 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _print_welcome(
-    server_url: str, server_pid: int, admin_token: str, till_urls: list[tuple[int, str]]
+    server_url: str,
+    server_pid: int,
+    admin_token: str,
+    till_urls: list[tuple[int, str]],
+    card_device_url: str,
 ) -> None:
     table = Table(title="Autonom demo café is open", show_lines=False)
     table.add_column("part")
@@ -140,6 +152,7 @@ def _print_welcome(
         table.add_row(f"till {number} (cashier page)", url)
     table.add_row("back office (tills, modes, station settings)", f"{server_url}/back-office")
     table.add_row("server API (OpenAPI)", f"{server_url}/docs")
+    table.add_row(f"card device of till {TILL_NUMBERS[0]} (status)", f"{card_device_url}/status")
     console.print(table)
     console.print(
         "Operators: "
@@ -149,6 +162,11 @@ def _print_welcome(
     console.print(
         f"To see emergency mode, freeze the server: kill -STOP {server_pid} — the tills' "
         f"status icon and dialog change within 2 s; kill -CONT {server_pid} brings it back."
+    )
+    cut = """-H 'Content-Type: application/json' -d '{"up": false}'"""
+    console.print(
+        "To see card payments stored offline, cut the card device's bank link: "
+        f"curl -X PUT {card_device_url}/control/bank-link {cut} (true forwards them)."
     )
     console.print("Press Ctrl-C to stop everything.")
 

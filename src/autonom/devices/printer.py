@@ -1,7 +1,8 @@
 """Receipt printing: the readable receipt laid out once, and ESC/POS printers behind an adapter.
 
-``receipt_text`` is the only place a receipt is laid out; the cashier page shows its lines
-and the printers print the same lines as ESC/POS bytes (python-escpos), so page and paper
+``receipt_text`` is the only place a receipt is laid out, ``report_text`` the only place a
+report of the till (X, emergency mode, Z: R2.8) is; the cashier page shows their lines and
+the printers print the same lines as ESC/POS bytes (python-escpos), so page and paper
 always agree. A printer is chosen by a spec: ``file:PATH``, ``tcp:HOST:PORT`` or ``none``.
 """
 
@@ -11,13 +12,16 @@ import os
 import socket
 import textwrap
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 from typing import Protocol
 
 from autonom.domain import PaymentMethod, Receipt
+from autonom.domain.reports import Report, ReportKind, ZReport
 
 __all__ = [
     "PrinterUnavailable",
@@ -25,6 +29,7 @@ __all__ = [
     "StoreHeader",
     "open_printer",
     "receipt_text",
+    "report_text",
 ]
 
 WIDTH = 42  # characters per line: 80 mm paper, Font A (512 dots / 12 dots per character)
@@ -51,6 +56,10 @@ class PrinterUnavailable(Exception):
 class ReceiptPrinter(Protocol):
     def print_receipt(self, receipt: Receipt, header: StoreHeader, till_number: int) -> None:
         """Print one receipt, or raise PrinterUnavailable."""
+
+    def print_lines(self, lines: Sequence[str]) -> None:
+        """Print lines laid out elsewhere (a report: ``report_text``) as one job, or raise
+        PrinterUnavailable."""
 
 
 # -- layout ---------------------------------------------------------------------------
@@ -81,9 +90,7 @@ def _layout(receipt: Receipt, header: StoreHeader, till_number: int) -> list[_Li
     lines += [_Line(t) for t in _centred(f"VAT ID {header.vat_id}")]
     lines.append(rule)
     lines.append(_Line(_spread(f"Till {till_number}", f"Receipt {receipt.number}")))
-    # The till's local time: the page and the paper show what the clock on the wall says.
-    closed_at = receipt.closed_at.astimezone().strftime("%d.%m.%Y %H:%M:%S")
-    lines.append(_Line(_spread(closed_at, f"Operator {receipt.operator_number}")))
+    lines.append(_Line(_spread(_local(receipt.closed_at), f"Operator {receipt.operator_number}")))
     if receipt.table is not None:
         lines.append(_Line(f"Table {receipt.table}"))
     lines.append(rule)
@@ -114,6 +121,72 @@ def _layout(receipt: Receipt, header: StoreHeader, till_number: int) -> list[_Li
     lines.append(_Line(""))
     lines.append(_Line("Thank you".center(WIDTH).rstrip()))
     return lines
+
+
+_REPORT_TITLES = {
+    ReportKind.X: "X REPORT (INTERIM)",
+    ReportKind.OFFLINE: "REPORT OF EMERGENCY MODE",
+    ReportKind.Z: "Z REPORT - DAY CLOSE",
+}
+_METHOD_NAMES = {PaymentMethod.CASH: "Cash", PaymentMethod.CARD: "Card"}
+
+
+def report_text(report: Report, header: StoreHeader) -> list[str]:
+    """A report of the till (X, emergency mode, Z) as lines of at most 42 characters,
+    exactly as they go on paper."""
+    rule = "-" * WIDTH
+    figures = report.figures
+    lines = [*_centred(header.name), *_centred(header.address)]
+    lines.append(rule)
+    title = _REPORT_TITLES[report.kind]
+    if isinstance(report, ZReport):
+        title = f"{title} {report.z_number:04d}"
+    lines.append(title.center(WIDTH).rstrip())
+    lines.append(_spread(f"Till {report.till_number}", _local(report.made_at)))
+    since = _local(report.period_start) if report.period_start else "the first receipt"
+    lines.append(_spread("Since", since))
+    if isinstance(report, ZReport):
+        lines.append(_spread("Closed by", f"Operator {report.operator_number}"))
+    lines.append(rule)
+    lines.append(_spread("Receipts", str(figures.receipt_count)))
+    lines.append(_spread("  in the emergency range", str(figures.emergency_count)))
+    for numbers in figures.receipt_ranges:
+        lines.append(_spread(f"  form {numbers.form:02d}", numbers.first_receipt))
+        lines.append(_spread("    to", numbers.last_receipt))
+    if isinstance(report, ZReport) and report.null:
+        lines.append("NULL Z: NO RECEIPTS SINCE THE LAST ONE".center(WIDTH).rstrip())
+    lines.append(rule)
+    lines.append(_spread("TOTAL", f"EUR {_amount(figures.sales_total)}"))
+    lines.append(rule)
+    for tax in figures.tax_totals:
+        rate = f"{_clean(tax.code)[:2]} {_percent(tax.percent)}"
+        lines.append(_spread(f"Tax {rate}", f"gross {_amount(tax.gross_total)}"))
+        net, vat = _amount(tax.net_total), _amount(tax.tax_total)
+        lines.append(_spread(f"  net {net}", f"VAT {vat}"))
+    if figures.tax_totals:
+        lines.append(rule)
+    for payment in figures.payment_totals:
+        name = _METHOD_NAMES.get(payment.method, payment.method.value.capitalize())
+        lines.append(_spread(f"{name} ({payment.count})", _amount(payment.amount_total)))
+    lines.append(_spread(f"Voided lines ({figures.void_count})", _amount(figures.void_total)))
+    if report.kind is ReportKind.OFFLINE:
+        lines.append(rule)
+        lines.append(_spread("Operations not yet sent", str(report.unsent_count or 0)))
+        if report.unsent_receipts:
+            lines.append("Unsent receipts:")
+            lines += textwrap.wrap(" ".join(report.unsent_receipts), WIDTH)
+    if isinstance(report, ZReport):
+        lines.append(rule)
+        lines.append(_spread("Grand total", f"EUR {_amount(report.grand_total)}"))
+        if report.offline:
+            lines.append(AUTONOMOUS_MARK.center(WIDTH).rstrip())
+            lines.append("queued, sent when the server is back".center(WIDTH).rstrip())
+    return lines
+
+
+def _local(moment: datetime) -> str:
+    # The till's local time: the page and the paper show what the clock on the wall says.
+    return moment.astimezone().strftime("%d.%m.%Y %H:%M:%S")
 
 
 def _amount(value: Decimal) -> str:
@@ -151,8 +224,8 @@ def _spread(left: str, right: str) -> str:
 # -- ESC/POS ----------------------------------------------------------------------------
 
 
-def _escpos_bytes(receipt: Receipt, header: StoreHeader, till_number: int) -> bytes:
-    """Initialise, the lines of ``receipt_text`` with their styles, feed and cut."""
+def _escpos_bytes(lines: Sequence[_Line]) -> bytes:
+    """Initialise, the lines (of ``receipt_text``, ``report_text``) with their styles, cut."""
     # Imported here: python-escpos takes a quarter of a second to import, and only a
     # till that prints needs it.
     from escpos.printer import Dummy
@@ -163,7 +236,7 @@ def _escpos_bytes(receipt: Receipt, header: StoreHeader, till_number: int) -> by
     # anything else prints as "?" in one column, so no line outgrows the paper. Left to guess,
     # python-escpos switches pages mid-line and sends Chinese as raw GB18030.
     printer.charcode(PAPER_CODE_PAGE)
-    for line in _layout(receipt, header, till_number):
+    for line in lines:
         if line.style is _Style.NORMAL:
             printer.textln(line.text)
             continue
@@ -187,7 +260,12 @@ class _FilePrinter:
     path: Path
 
     def print_receipt(self, receipt: Receipt, header: StoreHeader, till_number: int) -> None:
-        data = _escpos_bytes(receipt, header, till_number)
+        self._send(_escpos_bytes(_layout(receipt, header, till_number)))
+
+    def print_lines(self, lines: Sequence[str]) -> None:
+        self._send(_escpos_bytes([_Line(text) for text in lines]))
+
+    def _send(self, data: bytes) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("ab") as spool:
@@ -208,7 +286,12 @@ class _NetworkPrinter:
     port: int
 
     def print_receipt(self, receipt: Receipt, header: StoreHeader, till_number: int) -> None:
-        data = _escpos_bytes(receipt, header, till_number)
+        self._send(_escpos_bytes(_layout(receipt, header, till_number)))
+
+    def print_lines(self, lines: Sequence[str]) -> None:
+        self._send(_escpos_bytes([_Line(text) for text in lines]))
+
+    def _send(self, data: bytes) -> None:
         where = f"{self.host}:{self.port}"
         try:
             conn = socket.create_connection((self.host, self.port), timeout=CONNECT_TIMEOUT)
@@ -245,6 +328,9 @@ class _NoPrinter:
     """A till without a printer: receipts are shown on the page only."""
 
     def print_receipt(self, receipt: Receipt, header: StoreHeader, till_number: int) -> None:
+        return None
+
+    def print_lines(self, lines: Sequence[str]) -> None:
         return None
 
 

@@ -1,20 +1,21 @@
 """The shared domain: no I/O, no clock, no database; used by server and till alike."""
 
-from autonom.domain.catalog import Item, Operator, Role, TaxRate, hash_pin
+from autonom.domain.catalog import Item, ItemKind, Operator, Role, TaxRate, hash_pin
 from autonom.domain.errors import Refusal
 from autonom.domain.events import (
     BookingAdded,
     BookingsMovedIn,
     BookingsMovedOut,
     BookingVoided,
+    DayClosed,
     Event,
     TicketClosed,
     TicketOpened,
 )
 from autonom.domain.journal import JournalEntry
-from autonom.domain.money import TaxLine
-from autonom.domain.numbering import Form, NumberRange, ReceiptNumber
-from autonom.domain.payment import Payment, PaymentMethod, Tender
+from autonom.domain.money import TaxLine, TaxTotal
+from autonom.domain.numbering import Form, NumberRange, ReceiptNumber, ReceiptRange
+from autonom.domain.payment import Payment, PaymentMethod, PaymentTotal, Tender
 from autonom.domain.ticket import Booking, Receipt, Ticket, TicketStatus
 
 __all__ = [
@@ -23,20 +24,25 @@ __all__ = [
     "BookingVoided",
     "BookingsMovedIn",
     "BookingsMovedOut",
+    "DayClosed",
     "Event",
     "Form",
     "Item",
+    "ItemKind",
     "JournalEntry",
     "NumberRange",
     "Operator",
     "Payment",
     "PaymentMethod",
+    "PaymentTotal",
     "Receipt",
     "ReceiptNumber",
+    "ReceiptRange",
     "Refusal",
     "Role",
     "TaxLine",
     "TaxRate",
+    "TaxTotal",
     "Tender",
     "Ticket",
     "TicketClosed",

@@ -21,15 +21,27 @@ class TaxRate:
     name: str
 
 
+class ItemKind(StrEnum):
+    """What booking an item means. Goods are just sold; a voucher and an admission ticket
+    each get a number of their own when booked (``numbering.Form``: the till's own range,
+    so they sell offline); an event ticket (a seat of a dated event) needs the server."""
+
+    GOODS = "goods"
+    VOUCHER = "voucher"
+    ADMISSION = "admission"
+    EVENT_TICKET = "event_ticket"
+
+
 @dataclass(frozen=True)
 class Item:
-    """Something a till can book: PLU, name, gross unit price and its tax rate code."""
+    """Something a till can book: PLU, name, gross unit price, its tax rate code and kind."""
 
     plu: str
     name: str
     price: Decimal
     tax_code: str
     active: bool = True
+    kind: ItemKind = ItemKind.GOODS
 
 
 class Role(StrEnum):

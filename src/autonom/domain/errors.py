@@ -68,6 +68,8 @@ TICKET_CLOSED_TWICE = "TICKET_CLOSED_TWICE"
 CHANGED_AFTER_CLOSE = "CHANGED_AFTER_CLOSE"
 UNKNOWN_BOOKING = "UNKNOWN_BOOKING"
 RECEIPT_NUMBER_REUSED = "RECEIPT_NUMBER_REUSED"
+Z_NUMBER_REPEATED = "Z_NUMBER_REPEATED"  # R2.8: a till's day close number came twice
+Z_NUMBER_SKIPPED = "Z_NUMBER_SKIPPED"  # R2.8: a day close number is not the one after the last
 
 # -- the till's own refusals (the cashier page, the till's JSON API, the mode dialog) ---------
 STORAGE_FAILED = "STORAGE_FAILED"
@@ -78,6 +80,7 @@ EMERGENCY_NOT_ALLOWED = "EMERGENCY_NOT_ALLOWED"  # R1.4: the station settings fo
 SERVER_UNREACHABLE = "SERVER_UNREACHABLE"
 FEATURE_OFFLINE = "FEATURE_OFFLINE"  # R2.4: the capability matrix refuses the function now
 EVENT_TICKET_OFFLINE = "EVENT_TICKET_OFFLINE"  # R2.6: event tickets need the server
+OPEN_TICKETS = "OPEN_TICKETS"  # R2.8: no day close while this till's tickets are open
 # R2.4: in emergency mode a bill split or table transfer touches only this till's own tickets
 SHARED_TICKET_OFFLINE = "SHARED_TICKET_OFFLINE"
 
@@ -90,3 +93,11 @@ METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
 ADMIN_REQUIRED = "ADMIN_REQUIRED"
 DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
 INTERNAL = "INTERNAL"
+
+# -- the card-payment device (docs/card-device.md, R2.5) -------------------------------------
+CARD_TYPE_OFFLINE = "CARD_TYPE_OFFLINE"  # this card type is refused while the bank is away
+OFFLINE_CAP_REACHED = "OFFLINE_CAP_REACHED"  # the device may store no more (count, total, amount)
+DEVICE_NOT_HERE = "DEVICE_NOT_HERE"  # the device is driven by another till
+CARD_DECLINED = "CARD_DECLINED"  # the bank said no
+CARD_DEVICE_UNAVAILABLE = "CARD_DEVICE_UNAVAILABLE"  # the device does not answer (in time)
+PAYMENT_ID_REUSED = "PAYMENT_ID_REUSED"  # a payment id sent again for a different payment

@@ -1,5 +1,6 @@
-"""What happened to a ticket, in the past tense. These are the operations a till logs,
-pushes to the server and replays; ``kind`` names each one on the wire.
+"""What happened to a ticket or another document (a day close, …), in the past tense.
+These are the operations a till logs, pushes to the server and replays; ``kind`` names
+each one on the wire.
 
 ``check_event`` holds an event to the domain's limits (``autonom.domain.limits``): the
 wire contracts refuse an event it finds fault with, so nothing a till would never record
@@ -16,8 +17,9 @@ from enum import Enum
 from typing import Any, Literal
 
 from autonom.domain import limits
-from autonom.domain.money import TaxLine
-from autonom.domain.payment import Payment
+from autonom.domain.money import TaxLine, TaxTotal
+from autonom.domain.numbering import ReceiptRange
+from autonom.domain.payment import Payment, PaymentTotal
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,6 +38,8 @@ class BookingFacts:
     till_number: int
     booked_at: datetime
     offline: bool
+    # A voucher's or an admission's own number (``numbering.Form``), issued when booked.
+    issued_number: str | None = None
 
 
 def booking_facts(source: BookingFacts) -> dict[str, Any]:
@@ -156,10 +160,47 @@ TICKET_EVENTS = (
     BookingsMovedIn,
 )
 
+
+@dataclass(frozen=True, kw_only=True)
+class DayClosed:
+    """The day close with its Z report (R2.8): a document of its own, numbered per till
+    (``z_number``, gapless from 1), with the figures of the receipts since the last one
+    (``period_start``, none before the first) and the grand total of every day close so far.
+    ``offline``: closed in emergency mode, queued with its date and time."""
+
+    document_id: str
+    till_number: int
+    operator_number: int
+    z_number: int
+    closed_at: datetime
+    period_start: datetime | None
+    receipt_count: int
+    sales_total: Decimal
+    tax_totals: tuple[TaxTotal, ...]
+    payment_totals: tuple[PaymentTotal, ...]
+    void_count: int
+    void_total: Decimal
+    receipt_ranges: tuple[ReceiptRange, ...]
+    grand_total: Decimal
+    offline: bool
+    kind: Literal["day_closed"] = "day_closed"
+
+
 # Every operation a till logs. A ticket's events share its ``ticket_id``; the other
 # documents (a day close, a gate scan, …) each carry their own ``document_id``. Every event
 # answers ``document_id``: the outbox and the server's operations are keyed by it.
-Event = TicketEvent
+Event = TicketEvent | DayClosed
+
+# Each kind of operation in the cashier's words (the unsent list, R2.7).
+KIND_TITLES: dict[str, str] = {
+    "ticket_opened": "ticket opened",
+    "booking_added": "booking",
+    "booking_voided": "void",
+    "ticket_closed": "receipt",
+    "bookings_moved_out": "lines moved away",
+    "bookings_moved_in": "lines moved here",
+    "day_closed": "day close (Z report)",
+}
 
 # The limit of every field of every event, by the field's name (a unit test checks that no
 # field is left out). Texts: the longest allowed; whole numbers and amounts: the range.
@@ -175,12 +216,21 @@ TEXT_LIMITS: dict[str, int] = {
     "code": limits.MAX_TAX_CODE_LENGTH,
     "reason": limits.MAX_REASON_LENGTH,
     "receipt_number": limits.MAX_RECEIPT_NUMBER_LENGTH,
+    "issued_number": limits.MAX_RECEIPT_NUMBER_LENGTH,
+    "document_id": limits.MAX_ID_LENGTH,
+    "first_receipt": limits.MAX_RECEIPT_NUMBER_LENGTH,
+    "last_receipt": limits.MAX_RECEIPT_NUMBER_LENGTH,
 }
 WHOLE_LIMITS: dict[str, tuple[int, int]] = {
     "quantity": (1, limits.MAX_QUANTITY),
     "till_number": (1, limits.MAX_TILL),
     "operator_number": (1, limits.MAX_OPERATOR),
     "table": (1, limits.MAX_TABLE),
+    "z_number": (1, limits.MAX_Z_NUMBER),
+    "receipt_count": (0, limits.MAX_COUNT),
+    "void_count": (0, limits.MAX_COUNT),
+    "count": (0, limits.MAX_COUNT),
+    "form": (1, limits.MAX_FORM),
 }
 AMOUNT_LIMITS: dict[str, tuple[Decimal, Decimal]] = {
     "unit_price": (Decimal(0), limits.MAX_AMOUNT),
@@ -191,14 +241,25 @@ AMOUNT_LIMITS: dict[str, tuple[Decimal, Decimal]] = {
     "tendered": (Decimal(0), limits.MAX_TENDERED),
     "tax_percent": (Decimal(0), limits.MAX_PERCENT),
     "percent": (Decimal(0), limits.MAX_PERCENT),
+    "sales_total": (Decimal(0), limits.MAX_PERIOD_AMOUNT),
+    "void_total": (Decimal(0), limits.MAX_PERIOD_AMOUNT),
+    "gross_total": (Decimal(0), limits.MAX_PERIOD_AMOUNT),
+    "tax_total": (Decimal(0), limits.MAX_PERIOD_AMOUNT),
+    "amount_total": (Decimal(0), limits.MAX_PERIOD_AMOUNT),
+    "grand_total": (Decimal(0), limits.MAX_GRAND_TOTAL),
 }
 COUNT_LIMITS: dict[str, int] = {
     "taxes": limits.MAX_TAX_LINES,
     "payments": limits.MAX_TENDERS,
     "booking_ids": limits.MAX_MOVED_LINES,
     "bookings": limits.MAX_MOVED_LINES,
+    "tax_totals": limits.MAX_REPORT_LINES,
+    "payment_totals": limits.MAX_REPORT_LINES,
+    "receipt_ranges": limits.MAX_REPORT_LINES,
 }
-OPTIONAL = frozenset({"table"})  # the only field that may be None (a counter sale)
+# The fields that may be None: a counter sale's table, a booking of goods' issued number,
+# the first day close's period start.
+OPTIONAL = frozenset({"table", "issued_number", "period_start"})
 
 
 def check_event(event: Event) -> list[str]:

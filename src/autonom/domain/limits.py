@@ -28,6 +28,8 @@ MAX_TILL = 999  # R2.3: the till number is at most three digits of the receipt n
 MAX_OPERATOR = 9999
 MAX_SEQ = 2**53  # a log position: exact in every JSON reader, fits a 64-bit column
 MAX_COUNT = 2**31 - 1  # a count a till reports (a 32-bit column)
+MAX_FORM = 99  # R2.3: the two digits after the dash of a receipt number
+MAX_Z_NUMBER = 999_999  # a till's day closes, numbered from 1 (R2.8)
 
 # -- money and percentages (Decimal, at most two places, never written with an exponent) -----
 MAX_AMOUNT = Decimal("99999.99")  # a price, a payment, a receipt's total
@@ -41,9 +43,19 @@ MAX_TAX_LINES = 20  # tax rates on one receipt
 MAX_MOVED_LINES = 10
 MAX_CHOSEN_LINES = 500  # lines a cashier or a client chooses at once (more than any table)
 AMOUNT_PLACES = 2
+# The sums of a period (a day close's totals per rate and per method): many receipts, so
+# above MAX_AMOUNT; the grand total of every day close a till ever made, larger still. Both
+# fit the server's 64-bit column of hundredths many times over.
+MAX_PERIOD_AMOUNT = Decimal("999999999.99")
+MAX_GRAND_TOTAL = Decimal("99999999999.99")
+MAX_REPORT_LINES = 100  # tax rates, payment methods or receipt forms on one report
 
 # -- moments ---------------------------------------------------------------------------------
 # Wide enough for any till clock, even one reset to 1970; narrow enough that converting to
 # UTC never leaves the calendar (year 1 or 9999 with a zone offset does).
 EARLIEST_MOMENT = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST_MOMENT = datetime(9000, 1, 1, tzinfo=UTC)
+
+# -- cards (the card-payment device, docs/card-device.md) -------------------------------------
+MIN_PAN_LENGTH = 12  # a card number (PAN) has 12 to 19 digits (ISO/IEC 7812)
+MAX_PAN_LENGTH = 19

@@ -70,3 +70,18 @@ class TaxLine:
     @property
     def net(self) -> Decimal:
         return self.gross - self.tax
+
+
+@dataclass(frozen=True)
+class TaxTotal:
+    """One tax rate over a period (a report's line, R2.8): the receipts' tax lines of the
+    rate added up. Never taxed again, so a report says exactly what its receipts said."""
+
+    code: str
+    percent: Decimal
+    gross_total: Decimal
+    tax_total: Decimal
+
+    @property
+    def net_total(self) -> Decimal:
+        return self.gross_total - self.tax_total

@@ -20,10 +20,14 @@ _PATTERN = re.compile(r"^(?P<till>[1-9]\d{0,2})(?P<running>\d{6})-(?P<form>\d{2}
 
 
 class Form(IntEnum):
-    """The form numbers Autonom issues; each has its own range per till."""
+    """The form numbers Autonom issues; each has its own range per till. A voucher and an
+    admission ticket are numbered like receipts, from the till's own range, so a till
+    issues them offline and the number says which till issued it."""
 
     RECEIPT = 1
     EMERGENCY_RECEIPT = 2
+    VOUCHER = 3
+    ADMISSION = 4
 
 
 def check_till_number(number: int) -> int:
@@ -78,3 +82,13 @@ class NumberRange:
             )
         self.last += 1
         return ReceiptNumber(self.till, self.last, self.form)
+
+
+@dataclass(frozen=True)
+class ReceiptRange:
+    """The first and last receipt of one form in a period (a report's line, R2.8): the
+    numbers are gapless, so the two say which receipts the report covers."""
+
+    form: int
+    first_receipt: str
+    last_receipt: str

@@ -56,3 +56,14 @@ def settle(total: Decimal, tenders: Sequence[Tender]) -> tuple[Payment, ...]:
     if cash:
         payments.append(Payment(PaymentMethod.CASH, due - card, cash))
     return tuple(payments)
+
+
+@dataclass(frozen=True)
+class PaymentTotal:
+    """One payment method over a period (a report's line, R2.8): how many payments and what
+    they settled — cash net of change. Card payments are one method for now; a split by a
+    card payment's state (approved online, stored offline) adds a field here."""
+
+    method: PaymentMethod
+    count: int
+    amount_total: Decimal

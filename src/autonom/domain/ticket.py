@@ -21,7 +21,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from autonom.domain import errors
-from autonom.domain.catalog import Item, TaxRate
+from autonom.domain.catalog import Item, ItemKind, TaxRate
 from autonom.domain.errors import Refusal
 from autonom.domain.events import (
     BookingAdded,
@@ -38,9 +38,14 @@ from autonom.domain.limits import MAX_AMOUNT, MAX_MOVED_LINES
 from autonom.domain.limits import MAX_QUANTITY as MAX_QUANTITY
 from autonom.domain.limits import MAX_TABLE as MAX_TABLE
 from autonom.domain.money import ZERO, TaxLine, tax_included
-from autonom.domain.numbering import ReceiptNumber
+from autonom.domain.numbering import Form, ReceiptNumber
 from autonom.domain.payment import Payment, Tender, settle
 
+# The kinds of item whose every booking gets a number of its own, and the form it is from.
+ISSUED_FORMS: dict[ItemKind, Form] = {
+    ItemKind.VOUCHER: Form.VOUCHER,
+    ItemKind.ADMISSION: Form.ADMISSION,
+}
 _TYPED_DIGITS = 20  # more digits than this is out of range anyway; int() is spared them
 OFFLINE_VOID_REASON = (
     "void due to emergency mode"  # R3.2: offered when re-booked duplicates are voided
@@ -183,9 +188,17 @@ class Ticket:
         till_number: int,
         at: datetime,
         offline: bool = False,
+        issued_number: ReceiptNumber | None = None,
     ) -> Booking:
+        """Book ``quantity`` of ``item``. A voucher or an admission is booked one at a time
+        with the number issued to it from its form's range (``ISSUED_FORMS``)."""
         self._check_open()
         check_quantity(quantity)
+        form = ISSUED_FORMS.get(item.kind)
+        if (form is None) != (issued_number is None) or (
+            issued_number is not None and (issued_number.form != form or quantity != 1)
+        ):
+            raise ValueError(f"{item.kind} {item.plu} booked with issued number {issued_number}")
         if not item.active:
             raise Refusal(errors.UNKNOWN_ITEM, f"{item.name} is no longer sold.")
         if item.tax_code != tax_rate.code:
@@ -206,6 +219,7 @@ class Ticket:
                 till_number=till_number,
                 booked_at=at,
                 offline=offline,
+                issued_number=None if issued_number is None else str(issued_number),
             )
         )
         return self.bookings[-1]

@@ -5,7 +5,7 @@ object; ``bootstrap`` builds a ``Till``."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from autonom.devices.printer import ReceiptPrinter, StoreHeader, open_printer
@@ -18,7 +18,12 @@ from autonom.till.domain import SERVER_LINK, DetectorSettings
 from autonom.till.service_layer.capabilities import BackendBoard, Capabilities
 from autonom.till.service_layer.heartbeat import Heartbeat
 from autonom.till.service_layer.modes import ModeKeeper
-from autonom.till.service_layer.selling import Selling, count_local_open_tickets
+from autonom.till.service_layer.reports import Reports
+from autonom.till.service_layer.selling import (
+    SNAPSHOT_STALE_AFTER,
+    Selling,
+    count_local_open_tickets,
+)
 from autonom.till.service_layer.snapshot import REFRESH_INTERVAL, SnapshotKeeper
 from autonom.till.service_layer.uploader import Uploader
 
@@ -45,6 +50,7 @@ class TillSettings:
     name: str = ""
     store_header: StoreHeader = field(default=DEFAULT_HEADER)
     snapshot_interval: float = REFRESH_INTERVAL
+    snapshot_stale_after: timedelta = SNAPSHOT_STALE_AFTER  # the page warns past this age
     server_link: DetectorSettings = SERVER_LINK
     operator_url: str | None = None  # the fiscal operator's base URL, watched when given
 
@@ -72,6 +78,7 @@ class Till:
     clock: Clock
     selling: Selling
     backends: BackendBoard  # which backends are down, as the server and the devices say
+    reports: Reports  # X report, report of emergency mode, day close (R2.8)
 
     @property
     def number(self) -> int:
@@ -138,14 +145,26 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
     )
     printer = open_printer(settings.printer_spec())
     backends = BackendBoard()
+    capabilities = Capabilities(modes, backends)
     selling = Selling(
         unit_of_work=unit_of_work,
         reading=reading,
         modes=modes,
-        capabilities=Capabilities(modes, backends),
+        capabilities=capabilities,
         tables=link,
         link_state=snapshot.state,
         upload_state=uploader.state,
+        printer=printer,
+        header=settings.store_header,
+        till_number=number,
+        clock=clock,
+        snapshot_stale_after=settings.snapshot_stale_after,
+    )
+    reports = Reports(
+        unit_of_work=unit_of_work,
+        reading=reading,
+        mode=modes,
+        capabilities=capabilities,
         printer=printer,
         header=settings.store_header,
         till_number=number,
@@ -164,4 +183,5 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         clock=clock,
         selling=selling,
         backends=backends,
+        reports=reports,
     )

@@ -35,6 +35,8 @@ DATA_TABLES = (
     "journal",
     "outbox",
 )
+# Columns renamed since an earlier version: (table, its old name) → today's name.
+RENAMED = {("outbox", "ticket_id"): "document_id"}
 SENT_BEFORE = 3  # the server already holds the first sale's three operations
 MODE_EVENT = ("2026-11-20T08:00:00+00:00", "server", "ONLINE", "up", 0)
 
@@ -73,8 +75,10 @@ def file_at_version(version: int, source: Path, folder: Path) -> Path:
     conn.execute(f"PRAGMA user_version = {version}")
     conn.execute("ATTACH DATABASE ? AS today", (str(source),))
     for table in DATA_TABLES:
-        columns = ", ".join(r[1] for r in conn.execute(f"PRAGMA main.table_info({table})"))
-        conn.execute(f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM today.{table}")
+        names = [r[1] for r in conn.execute(f"PRAGMA main.table_info({table})")]
+        columns = ", ".join(names)
+        today = ", ".join(RENAMED.get((table, name), name) for name in names)
+        conn.execute(f"INSERT INTO main.{table} ({columns}) SELECT {today} FROM today.{table}")
     if version >= 2:
         conn.execute(
             "INSERT INTO mode_events (at, link, words, state, sent) VALUES (?, ?, ?, ?, ?)",

@@ -30,13 +30,14 @@ def test_a_booking_on_the_wire_keeps_the_shape_deployed_tills_read() -> None:
         "till_number": 10,
         "booked_at": "2026-11-20T12:00:00Z",
         "offline": False,
+        "issued_number": None,  # contract 2: only added, every earlier key as it was
         "void_reason": "wrong item",
     }
     assert BookingPublic(**{**booking, "extra_from_a_newer_server": 1}).booking_id == "b1"
 
 
 def test_a_push_without_a_contract_version_is_version_1() -> None:
-    assert CONTRACT_VERSION == 1
+    assert CONTRACT_VERSION == 2
     operation = {
         "seq": 1,
         "op_id": str(uuid.uuid4()),
@@ -53,7 +54,7 @@ def test_a_push_without_a_contract_version_is_version_1() -> None:
     }
     assert PushBatch.model_validate({"operations": [operation]}).contract == 1
     with pytest.raises(Refusal) as newer:
-        PushBatch.model_validate({"operations": [operation], "contract": 2, "new": 1})
+        PushBatch.model_validate({"operations": [operation], "contract": 3, "new": 1})
     assert newer.value.code == CONTRACT_TOO_NEW
     assert newer.value.status == 409
 

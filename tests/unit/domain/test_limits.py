@@ -16,14 +16,18 @@ from autonom.domain import (
     BookingsMovedIn,
     BookingsMovedOut,
     BookingVoided,
+    DayClosed,
     Form,
     Item,
     NumberRange,
     Payment,
     PaymentMethod,
+    PaymentTotal,
+    ReceiptRange,
     Refusal,
     TaxLine,
     TaxRate,
+    TaxTotal,
     Tender,
     Ticket,
     TicketClosed,
@@ -60,11 +64,13 @@ def test_every_field_of_every_event_has_a_limit() -> None:
     limited = TEXT_LIMITS.keys() | WHOLE_LIMITS.keys() | AMOUNT_LIMITS.keys() | COUNT_LIMITS.keys()
     unbounded = set()
     records = (TicketOpened, BookingAdded, BookingVoided, TicketClosed, TaxLine, Payment)
-    moves = (BookingsMovedOut, BookingsMovedIn, BookingFacts)
-    for record in records + moves:
+    records += (DayClosed, TaxTotal, PaymentTotal, ReceiptRange)
+    records += (BookingsMovedOut, BookingsMovedIn, BookingFacts)
+    for record in records:
         hints = typing.get_type_hints(record)
         for field in dataclasses.fields(record):
-            if hints[field.name] in (bool, datetime, PaymentMethod) or field.name == "kind":
+            moments = (datetime, datetime | None)
+            if hints[field.name] in (bool, *moments, PaymentMethod) or field.name == "kind":
                 continue
             if field.name not in limited:
                 unbounded.add(f"{record.__name__}.{field.name}")

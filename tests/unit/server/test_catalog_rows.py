@@ -65,3 +65,21 @@ def test_missing_columns_are_reported_on_the_header() -> None:
 def test_row_with_extra_cells_is_bad() -> None:
     _, bad = read("plu,name,price,tax_code\n100,Espresso,2.40,A,surplus\n", known=("A",))
     assert [line for line, _ in bad] == [2]
+
+
+def test_a_row_may_name_the_items_kind_and_a_wrong_kind_is_named() -> None:
+    catalog, bad = read(
+        "plu,name,price,tax_code,kind\n"
+        "100,Espresso,2.40,A,\n"
+        "800,Day admission,12.00,A,admission\n"
+        "900,Gift voucher,20.00,A,voucher\n"
+        "901,Mystery,1.00,A,gift\n",
+        known=("A",),
+    )
+    assert [(i.plu, i.kind.value) for i in catalog.items] == [
+        ("100", "goods"),
+        ("800", "admission"),
+        ("900", "voucher"),
+    ]
+    assert [line for line, _ in bad] == [5]
+    assert "kind" in bad[0][1]

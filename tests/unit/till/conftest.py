@@ -28,12 +28,26 @@ CAFE = MasterData(
     tax_rates=[
         TaxRatePublic(code="A", percent=Decimal("19.00"), name="standard"),
         TaxRatePublic(code="B", percent=Decimal("7.00"), name="reduced"),
+        TaxRatePublic(code="Z", percent=Decimal("0.00"), name="not taxed at sale"),
     ],
     items=[
         ItemPublic(plu="100", name="Espresso", price=Decimal("2.40"), tax_code="A"),
         ItemPublic(plu="101", name="Cappuccino", price=Decimal("3.20"), tax_code="A"),
         ItemPublic(plu="200", name="Croissant", price=Decimal("1.90"), tax_code="B"),
         ItemPublic(plu="300", name="Old cake", price=Decimal("2.00"), tax_code="B", active=False),
+        ItemPublic(
+            plu="800", name="Day admission", price=Decimal("12.00"), tax_code="B", kind="admission"
+        ),
+        ItemPublic(
+            plu="850",
+            name="Concert seat",
+            price=Decimal("35.00"),
+            tax_code="B",
+            kind="event_ticket",
+        ),
+        ItemPublic(
+            plu="900", name="Gift voucher 20", price=Decimal("20.00"), tax_code="Z", kind="voucher"
+        ),
     ],
     operators=[
         OperatorPublic(number=ANNA, name="Anna", role=Role.CASHIER, pin_hash=hash_pin(ANNA_PIN)),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +35,7 @@ from autonom.domain import (
     errors,
 )
 from autonom.domain.errors import SEQUENCE_GAP
+from autonom.domain.reports import FIRST_PERIOD, PeriodStart, ZReport
 from autonom.till.adapters.outbox import RECEIPT_KIND, UnsentDocument
 from autonom.till.adapters.repository import SnapshotInfo
 from autonom.till.adapters.server_link import ServerUnreachable
@@ -94,6 +95,13 @@ class FakeTickets:
             if t.status is TicketStatus.OPEN and (t.offline or any(b.offline for b in t.bookings))
         )
 
+    def count_own_open(self, till_number: int) -> int:
+        return sum(
+            1
+            for t in self._stored.values()
+            if t.status is TicketStatus.OPEN and t.till_number == till_number and t.bookings
+        )
+
     def adopt(self, shared: TicketPublic) -> Ticket:
         raise NotImplementedError("shared tables are tested against SQLite")
 
@@ -104,6 +112,7 @@ class FakeTickets:
 @dataclass
 class FakeMasterData:
     snapshot: MasterData | None = None
+    fetched_at: datetime | None = None
 
     def _master(self) -> MasterData:
         return self.snapshot or MasterData(version=0, tax_rates=[], items=[], operators=[])
@@ -111,7 +120,14 @@ class FakeMasterData:
     def item(self, plu: str) -> Item:
         for i in self._master().items:
             if i.plu == plu:
-                return Item(plu=i.plu, name=i.name, price=i.price, tax_code=i.tax_code)
+                return Item(
+                    plu=i.plu,
+                    name=i.name,
+                    price=i.price,
+                    tax_code=i.tax_code,
+                    active=i.active,
+                    kind=i.kind,
+                )
         raise Refusal(errors.UNKNOWN_ITEM, f"There is no item with PLU {plu!r}.", 404)
 
     def tax_rate(self, code: str) -> TaxRate:
@@ -139,10 +155,13 @@ class FakeMasterData:
         master = self.snapshot
         if master is None:
             return SnapshotInfo(version=None, fetched_at=None, items=0, operators=0)
-        return SnapshotInfo(master.version, None, len(master.items), len(master.operators))
+        return SnapshotInfo(
+            master.version, self.fetched_at, len(master.items), len(master.operators)
+        )
 
     def replace(self, master: MasterData, *, fetched_at: datetime) -> None:
         self.snapshot = master
+        self.fetched_at = fetched_at
 
 
 class FakeRanges:
@@ -174,6 +193,31 @@ class FakeReceipts:
     def closed_between(self, start: datetime, end: datetime) -> list[Receipt]:
         return [r for r in self._all() if start <= r.closed_at < end]
 
+    def after(self, through: Mapping[int, int]) -> list[Receipt]:
+        start = PeriodStart(receipts_through=through)
+        return sorted((r for r in self._all() if not start.covers(r)), key=lambda r: r.closed_at)
+
+
+class FakeDayCloses:
+    def __init__(self, stored: list[ZReport]) -> None:
+        self._stored = stored
+        self.pending: list[ZReport] = []
+
+    def period_start(self) -> PeriodStart:
+        return self._stored[-1].next_period() if self._stored else FIRST_PERIOD
+
+    def add(self, report: ZReport) -> None:
+        self.pending.append(report)
+
+    def get(self, z_number: int) -> ZReport:
+        for report in self._stored:
+            if report.z_number == z_number:
+                return report
+        raise Refusal(errors.NOT_FOUND, f"There is no day close {z_number} on this till.", 404)
+
+    def recent(self, limit: int = 100) -> list[ZReport]:
+        return self._stored[::-1][:limit]
+
 
 class FakeOutbox:
     def __init__(self, operations: list[Operation], sent: set[int]) -> None:
@@ -194,11 +238,12 @@ class FakeOutbox:
             UnsentDocument(
                 seq=o.seq,
                 kind=o.event.kind,
-                ticket_id=o.event.ticket_id,
+                document_id=o.event.document_id,
                 recorded_at=o.recorded_at,
                 receipt_number=(
                     o.event.receipt_number if isinstance(o.event, TicketClosed) else None
                 ),
+                offline=bool(getattr(o.event, "offline", False)),
             )
             for o in self._unsent()[:limit]
         ]
@@ -221,6 +266,7 @@ class FakeUnitOfWork:
     stored_ranges: dict[int, NumberRange] = field(default_factory=dict)
     operations: list[Operation] = field(default_factory=list)
     sent: set[int] = field(default_factory=set)
+    stored_day_closes: list[ZReport] = field(default_factory=list)
     commits: int = 0
     transactions: int = 0
     on_commit: list[object] = field(default_factory=list)
@@ -233,6 +279,7 @@ class FakeUnitOfWork:
         self.ranges = FakeRanges(self.stored_ranges, self.till_number)
         self.receipts = FakeReceipts(self.stored)
         self.outbox = FakeOutbox(self.operations, self.sent)
+        self.day_closes = FakeDayCloses(self.stored_day_closes)
         return self
 
     def __exit__(
@@ -263,6 +310,7 @@ class FakeUnitOfWork:
             self._record(event)
         self.recorded = []
         self.stored_ranges.update(self.ranges.pending)
+        self.stored_day_closes.extend(self.day_closes.pending)
         self.commits += 1
 
     def _record(self, event: Event) -> None:

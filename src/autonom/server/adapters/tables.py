@@ -172,6 +172,7 @@ ticket_bookings = Table(
     Column("void_reason", Text, nullable=True),
     Column("voided_by", Integer, nullable=True),
     Column("voided_at", UtcDateTime, nullable=True),
+    Column("issued_number", String(16), nullable=True),
 )
 
 receipts = Table(
@@ -217,6 +218,7 @@ items = Table(
     Column("price", TwoPlaces, nullable=False),
     Column("tax_code", String(2), nullable=False),
     Column("active", Boolean, nullable=False),
+    Column("kind", String(20), nullable=False, server_default="goods"),
     ForeignKeyConstraint(["store_id", "tax_code"], ["tax_rates.store_id", "tax_rates.code"]),
 )
 
@@ -283,4 +285,36 @@ mode_events = Table(
     Column("received_at", UtcDateTime, nullable=False),
     # Also the index of "the till's events by seq": no second index on the same columns.
     UniqueConstraint("store_id", "till_number", "seq"),
+)
+
+# The tills' day closes with their Z reports (R2.8), as each till pushed them. A Z number
+# that comes twice is still kept (invariant 6): marked, and flagged.
+day_closes = Table(
+    "day_closes",
+    metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("store_id", Integer, nullable=False),
+    Column("till_number", Integer, nullable=False),
+    Column("z_number", Integer, nullable=False),
+    Column("document_id", String(64), nullable=False),
+    Column("operator_number", Integer, nullable=False),
+    Column("closed_at", UtcDateTime, nullable=False),  # the till's time of the day close
+    Column("period_start", UtcDateTime, nullable=True),
+    Column("receipt_count", Integer, nullable=False),
+    Column("sales_total", TwoPlaces, nullable=False),
+    Column("grand_total", TwoPlaces, nullable=False),
+    Column("offline", Boolean, nullable=False),
+    Column("duplicate", Boolean, nullable=False, server_default=false()),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("payload", Text, nullable=False),  # the DayClosed event as JSON
+    # Also the index of "a till's day closes by number".
+    Index(
+        "uq_day_closes_z_number",
+        "store_id",
+        "till_number",
+        "z_number",
+        unique=True,
+        sqlite_where=text("NOT duplicate"),
+        postgresql_where=text("NOT duplicate"),
+    ),
 )

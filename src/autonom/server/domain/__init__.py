@@ -5,6 +5,7 @@ heartbeat's events. No database, no clock, no HTTP; the service layer calls them
 from autonom.server.domain.findings import (
     Finding,
     TicketFacts,
+    day_close_findings,
     findings,
 )
 from autonom.server.domain.heartbeat import QUIET_AFTER_S, new_events, quiet_for
@@ -23,6 +24,7 @@ __all__ = [
     "PushPlan",
     "TicketFacts",
     "check_events",
+    "day_close_findings",
     "findings",
     "new_events",
     "op_ids_reused",

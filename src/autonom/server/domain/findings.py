@@ -1,5 +1,6 @@
 """What the server flags for a person instead of refusing (invariant 6): the findings
-about each event of a push, judged from what the server knows of its ticket. Pure."""
+about each event of a push, judged from what the server knows of its ticket (or, for a day
+close, of the till's Z numbers). Pure."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from autonom.domain import (
     BookingsMovedIn,
     BookingsMovedOut,
     BookingVoided,
-    Event,
+    DayClosed,
     TicketClosed,
     TicketOpened,
 )
@@ -20,7 +21,10 @@ from autonom.domain.errors import (
     TICKET_CLOSED_TWICE,
     UNKNOWN_BOOKING,
     UNKNOWN_TICKET,
+    Z_NUMBER_REPEATED,
+    Z_NUMBER_SKIPPED,
 )
+from autonom.domain.events import TicketEvent
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,7 @@ class TicketFacts:
     closed: bool = False
     booking_ids: set[str] = field(default_factory=set)
 
-    def note(self, event: Event) -> None:
+    def note(self, event: TicketEvent) -> None:
         """Take in ``event`` once it is applied: later events of the batch are judged by it."""
         if isinstance(event, TicketClosed):
             self.closed = True
@@ -52,7 +56,9 @@ class TicketFacts:
         self.known = True
 
 
-def findings(ticket: TicketFacts, event: Event, *, receipt_number_used: bool) -> list[Finding]:
+def findings(
+    ticket: TicketFacts, event: TicketEvent, *, receipt_number_used: bool
+) -> list[Finding]:
     """What a person should look at about ``event``; it is applied all the same."""
     if isinstance(event, TicketOpened):
         return []
@@ -116,7 +122,33 @@ def findings(ticket: TicketFacts, event: Event, *, receipt_number_used: bool) ->
     return found
 
 
-def _describe(event: Event) -> str:
+def day_close_findings(
+    event: DayClosed, *, last_z_number: int | None, z_number_used: bool
+) -> list[Finding]:
+    """What a person should look at about a till's day close (R2.8): its Z number came
+    before, or is not the one after the last the server holds. It is kept all the same."""
+    what = f"Till {event.till_number}'s day close Z {event.z_number} ({event.sales_total})"
+    if z_number_used:
+        return [
+            Finding(
+                Z_NUMBER_REPEATED,
+                f"{what} repeats a Z number the server holds already; both are kept, the "
+                "new one as a duplicate. Check the till's day closes.",
+            )
+        ]
+    expected = (last_z_number or 0) + 1
+    if event.z_number != expected:
+        return [
+            Finding(
+                Z_NUMBER_SKIPPED,
+                f"{what} is not the next number: the server expected Z {expected}. "
+                "A day close may be missing; check the till's day closes.",
+            )
+        ]
+    return []
+
+
+def _describe(event: TicketEvent) -> str:
     if isinstance(event, BookingAdded):
         return f"booked {event.quantity} × {event.name}"
     if isinstance(event, BookingVoided):

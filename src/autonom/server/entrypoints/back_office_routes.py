@@ -22,6 +22,7 @@ from autonom.contracts.fields import Day, PathTillNumber
 from autonom.server import service_layer as handlers
 from autonom.server.entrypoints.deps import AdminDep, ReadUnitOfWorkDep, UnitOfWorkDep
 from autonom.server.entrypoints.schemas import (
+    DayClosePublic,
     FlagPublic,
     OperatorSummary,
     ReceiptPublic,
@@ -127,3 +128,15 @@ def list_receipts(
 def list_flags(_admin: AdminDep, uow: ReadUnitOfWorkDep) -> list[FlagPublic]:
     """What the server accepted from tills but a person should look at (invariant 6)."""
     return [FlagPublic.model_validate(f) for f in handlers.list_flags(uow=uow)]
+
+
+@router.get("/day-closes", response_model=list[DayClosePublic])
+def list_day_closes(
+    _admin: AdminDep,
+    uow: ReadUnitOfWorkDep,
+    till_number: Annotated[int | None, Query(ge=1, le=999)] = None,
+) -> list[DayClosePublic]:
+    """The tills' day closes with their Z reports (R2.8), by till and Z number; a repeated
+    or skipped Z number is also a flag."""
+    records = handlers.find_day_closes(uow=uow, till_number=till_number)
+    return [DayClosePublic.of(r) for r in records]

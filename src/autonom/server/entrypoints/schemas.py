@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from autonom.contracts import StationSettingsPublic
 from autonom.contracts.master_data import TaxPercent, TaxRateName
-from autonom.domain import Role
+from autonom.domain import PaymentTotal, ReceiptRange, Role, TaxTotal
+from autonom.server.adapters import DayCloseRecord
 
 
 class Health(BaseModel):
@@ -77,3 +78,48 @@ class FlagPublic(BaseModel):
     code: str
     message: str
     created_at: datetime
+
+
+class DayClosePublic(BaseModel):
+    """A till's day close with its Z report (R2.8), as the till pushed it."""
+
+    till_number: int
+    z_number: int
+    document_id: str
+    operator_number: int
+    closed_at: datetime = Field(description="the till's time of the day close")
+    period_start: datetime | None = Field(description="the day close before; None: the first")
+    receipt_count: int
+    sales_total: Decimal
+    tax_totals: list[TaxTotal]
+    payment_totals: list[PaymentTotal] = Field(description="cash counted net of change")
+    void_count: int
+    void_total: Decimal
+    receipt_ranges: list[ReceiptRange]
+    grand_total: Decimal
+    offline: bool = Field(description="closed in emergency mode, uploaded later")
+    duplicate: bool = Field(description="the Z number came before (see flags)")
+    received_at: datetime
+
+    @classmethod
+    def of(cls, record: DayCloseRecord) -> DayClosePublic:
+        event = record.event
+        return cls(
+            till_number=record.till_number,
+            z_number=record.z_number,
+            document_id=record.document_id,
+            operator_number=record.operator_number,
+            closed_at=record.closed_at,
+            period_start=record.period_start,
+            receipt_count=record.receipt_count,
+            sales_total=record.sales_total,
+            tax_totals=list(event.tax_totals),
+            payment_totals=list(event.payment_totals),
+            void_count=event.void_count,
+            void_total=event.void_total,
+            receipt_ranges=list(event.receipt_ranges),
+            grand_total=record.grand_total,
+            offline=record.offline,
+            duplicate=record.duplicate,
+            received_at=record.received_at,
+        )

@@ -8,6 +8,7 @@ from autonom.server.service_layer.catalog import (
     read_catalog,
     store_catalog,
 )
+from autonom.server.service_layer.day_closes import find_day_closes
 from autonom.server.service_layer.heartbeat import (
     TillHistory,
     mode_events,
@@ -49,6 +50,7 @@ __all__ = [
     "TillHistory",
     "authenticate_till",
     "check_same_till",
+    "find_day_closes",
     "find_receipts",
     "find_tickets",
     "get_ticket",

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from autonom.contracts import ItemPublic, TaxRatePublic
-from autonom.domain import Item, Refusal, TaxRate
+from autonom.domain import Item, ItemKind, Refusal, TaxRate
 from autonom.domain.money import parse_amount
 from autonom.server.adapters import SqlUnitOfWork
 
@@ -105,7 +105,11 @@ def _read_row(row: dict[str | None, str | None]) -> tuple[Item, TaxRate | None]:
         raise ValueError(f"price: {refusal.message}") from None
     try:
         item = ItemPublic(
-            plu=cells["plu"], name=cells["name"], price=price, tax_code=cells["tax_code"]
+            plu=cells["plu"],
+            name=cells["name"],
+            price=price,
+            tax_code=cells["tax_code"],
+            kind=cells.get("kind") or ItemKind.GOODS,
         )
     except ValidationError as invalid:
         raise ValueError(_first_error(invalid)) from None
@@ -127,7 +131,12 @@ def _read_row(row: dict[str | None, str | None]) -> tuple[Item, TaxRate | None]:
         rate = TaxRate(code=public.code, percent=public.percent, name=public.name)
     elif cells.get("tax_name"):
         raise ValueError("tax_name is given without tax_percent")
-    return Item(plu=item.plu, name=item.name, price=item.price, tax_code=item.tax_code), rate
+    return (
+        Item(
+            plu=item.plu, name=item.name, price=item.price, tax_code=item.tax_code, kind=item.kind
+        ),
+        rate,
+    )
 
 
 def _first_error(invalid: ValidationError) -> str:

@@ -40,6 +40,7 @@ def upsert_item(*, uow: SqlUnitOfWork, plu: str, item_in: ItemIn) -> ItemPublic:
                 price=item.price,
                 tax_code=item.tax_code,
                 active=item.active,
+                kind=item.kind,
             )
         )
         uow.master_data.bump_version()
@@ -97,5 +98,10 @@ def _tax_rate_public(rate: TaxRate) -> TaxRatePublic:
 
 def _item_public(item: Item) -> ItemPublic:
     return ItemPublic(
-        plu=item.plu, name=item.name, price=item.price, tax_code=item.tax_code, active=item.active
+        plu=item.plu,
+        name=item.name,
+        price=item.price,
+        tax_code=item.tax_code,
+        active=item.active,
+        kind=item.kind,
     )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from autonom.contracts import EVENT_ADAPTER, Operation
+from autonom.domain.events import KIND_TITLES
 from autonom.till.adapters.repository import from_text, to_text
 
 RECEIPT_KIND = "ticket_closed"  # the operation that carries a receipt
@@ -30,6 +31,12 @@ class UnsentDocument:
     document_id: str  # the ticket's id, or the day close's, the scan's, …
     recorded_at: datetime
     receipt_number: str | None
+    offline: bool  # made in emergency mode (the event's OFF mark)
+
+    @property
+    def title(self) -> str:
+        """What the document is, in the cashier's words."""
+        return KIND_TITLES.get(self.kind, self.kind.replace("_", " "))
 
 
 class Outbox:
@@ -119,7 +126,8 @@ class Outbox:
     def unsent_documents(self, limit: int = 500) -> list[UnsentDocument]:
         """The unsent operations, oldest first, with the receipt number of each close."""
         rows = self._conn.execute(
-            "SELECT o.seq, o.kind, o.document_id, o.recorded_at, t.receipt_number "
+            "SELECT o.seq, o.kind, o.document_id, o.recorded_at, t.receipt_number, "
+            "coalesce(json_extract(o.event, '$.offline'), 0) AS offline "
             "FROM outbox o LEFT JOIN tickets t ON t.ticket_id = o.document_id "
             "WHERE o.sent = 0 ORDER BY o.seq LIMIT ?",
             (limit,),
@@ -131,6 +139,7 @@ class Outbox:
                 document_id=r["document_id"],
                 recorded_at=from_text(r["recorded_at"]),
                 receipt_number=r["receipt_number"] if r["kind"] == RECEIPT_KIND else None,
+                offline=bool(r["offline"]),
             )
             for r in rows
         ]

@@ -4,6 +4,7 @@ receipts. Every method runs inside the caller's transaction (the unit of work's)
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -19,6 +20,7 @@ from autonom.domain import (
     BookingVoided,
     Event,
     Item,
+    ItemKind,
     NumberRange,
     Operator,
     Receipt,
@@ -110,6 +112,16 @@ class TicketRepository:
             "SELECT count(*) FROM tickets t WHERE t.status = 'open' AND (t.offline = 1 "
             "OR EXISTS (SELECT 1 FROM bookings b WHERE b.ticket_id = t.ticket_id "
             "AND b.offline = 1))"
+        ).fetchone()[0]
+        return count
+
+    def count_own_open(self, till_number: int) -> int:
+        """Open tickets opened on this till that hold a line, booked or voided (what a day
+        close waits for, R2.8; an empty ticket holds nothing to cut in half)."""
+        count: int = self._conn.execute(
+            "SELECT count(*) FROM tickets t WHERE t.status = 'open' AND t.till_number = ? "
+            "AND EXISTS (SELECT 1 FROM bookings b WHERE b.ticket_id = t.ticket_id)",
+            (till_number,),
         ).fetchone()[0]
         return count
 
@@ -385,8 +397,12 @@ class MasterDataSnapshot:
             [(r.code, str(r.percent), r.name) for r in master.tax_rates],
         )
         self._conn.executemany(
-            "INSERT INTO items (plu, name, price, tax_code, active) VALUES (?, ?, ?, ?, ?)",
-            [(i.plu, i.name, str(i.price), i.tax_code, int(i.active)) for i in master.items],
+            "INSERT INTO items (plu, name, price, tax_code, active, kind) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (i.plu, i.name, str(i.price), i.tax_code, int(i.active), i.kind.value)
+                for i in master.items
+            ],
         )
         self._conn.executemany(
             "INSERT INTO operators (number, name, role, pin_hash) VALUES (?, ?, ?, ?)",
@@ -405,6 +421,7 @@ def _item(row: sqlite3.Row) -> Item:
         price=Decimal(row["price"]),
         tax_code=row["tax_code"],
         active=bool(row["active"]),
+        kind=ItemKind(row["kind"]),
     )
 
 
@@ -460,6 +477,19 @@ class ReceiptRepository:
             (to_text(start), to_text(end)),
         ).fetchall()
         return [RECEIPT_DOCUMENT.validate_json(r["document"]) for r in rows]
+
+    def after(self, through: Mapping[int, int]) -> list[Receipt]:
+        """The receipts numbered after ``through`` (per form, the last running number a day
+        close counted), oldest first: the receipts of the current period."""
+        forms = [r["form"] for r in self._conn.execute("SELECT form FROM number_ranges")]
+        found: list[tuple[str, str, str]] = []
+        for form in forms:
+            rows = self._conn.execute(
+                "SELECT closed_at, number, document FROM receipts WHERE form = ? AND running > ?",
+                (form, through.get(form, 0)),
+            )
+            found += [(r["closed_at"], r["number"], r["document"]) for r in rows]
+        return [RECEIPT_DOCUMENT.validate_json(document) for *_, document in sorted(found)]
 
     def numbers(self, form: int) -> list[int]:
         """The running numbers issued in ``form``, ascending (for checks and tests)."""

@@ -157,6 +157,25 @@ MIGRATIONS: tuple[str, ...] = (
     # 3: an operation belongs to a document (a ticket, a day close, a gate scan, …).
     """
     ALTER TABLE outbox RENAME COLUMN ticket_id TO document_id;
+    ALTER TABLE items ADD COLUMN kind TEXT NOT NULL DEFAULT 'goods';
+    ALTER TABLE bookings ADD COLUMN issued_number TEXT;
+    CREATE UNIQUE INDEX bookings_by_issued_number ON bookings (issued_number)
+        WHERE issued_number IS NOT NULL;
+    """,
+    # 4: the day closes with their Z reports (R2.8), numbered per till from 1; the report as
+    # JSON, and per form the last receipt each one covered (where the next period starts).
+    """
+    CREATE TABLE day_closes (
+        z_number INTEGER PRIMARY KEY,
+        document_id TEXT NOT NULL UNIQUE,
+        closed_at TEXT NOT NULL,
+        operator_number INTEGER NOT NULL,
+        offline INTEGER NOT NULL,
+        sales_total TEXT NOT NULL,
+        grand_total TEXT NOT NULL,
+        receipts_through TEXT NOT NULL,
+        report TEXT NOT NULL
+    );
     """,
 )
 

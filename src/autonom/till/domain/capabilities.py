@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from autonom.domain import errors
+from autonom.domain import ItemKind, errors
 
 
 class Function(StrEnum):
@@ -217,6 +217,13 @@ MATRIX: dict[Function, Row] = {
             )
         },
     ),
+}
+
+# The function that booking an item of a kind is (goods are just sold).
+FUNCTION_OF_KIND: dict[ItemKind, Function] = {
+    ItemKind.VOUCHER: Function.VOUCHER_SELL,
+    ItemKind.ADMISSION: Function.ADMISSION_TICKET,
+    ItemKind.EVENT_TICKET: Function.EVENT_TICKET,
 }
 
 # Which refusal wins when several situations hold: the one the cashier can least change.

@@ -64,6 +64,18 @@ class Reason(StrEnum):
     def words(self) -> str:
         return self.value.replace("_", " ")
 
+    @property
+    def plain(self) -> str:
+        """What it means, in the cashier's words (the code stays one click away)."""
+        return _PLAIN[self]
+
+
+_PLAIN = {
+    Reason.NO_PING: "the server's computer cannot be reached on the network",
+    Reason.NO_APP: "the server's computer answers, but the Autonom program on it does not",
+    Reason.NO_DB: "the Autonom server answers, but its database does not",
+}
+
 
 @dataclass(frozen=True)
 class Verdict:

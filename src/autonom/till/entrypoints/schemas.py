@@ -99,18 +99,22 @@ class PrintResult(BaseModel):
 class UnsentPublic(BaseModel):
     seq: int
     kind: str
+    title: str
     document_id: str
     recorded_at: datetime
     receipt_number: str | None
+    offline: bool
 
     @classmethod
     def of(cls, document: UnsentDocument) -> UnsentPublic:
         return cls(
             seq=document.seq,
             kind=document.kind,
+            title=document.title,
             document_id=document.document_id,
             recorded_at=document.recorded_at,
             receipt_number=document.receipt_number,
+            offline=document.offline,
         )
 
 
@@ -152,6 +156,8 @@ class DialogPublic(BaseModel):
     reason: Reason | None
     auto_return_in_s: float | None
     local_open_tickets: int
+    cause: str = Field(description="why, in the cashier's words; `reason` is the code")
+    stops: list[str] = Field(description="the functions emergency mode stops (the matrix)")
 
 
 class TillStatus(BaseModel):
@@ -176,6 +182,7 @@ class TillStatus(BaseModel):
     unsent_receipts: int
     master_data_version: int | None
     master_data_at: datetime | None
+    master_data_stale: bool = Field(description="older than the warning age: refresh it")
     items: int
     operators: int
     operator_number: int | None = Field(default=None, description="with a session token")

@@ -50,3 +50,10 @@ class CloseTicket:
     ticket_id: str
     tenders: tuple[Tendered, ...]
     operator_number: int
+
+
+@dataclass(frozen=True)
+class CloseDay:
+    """Close the day with a Z report (R2.8)."""
+
+    operator_number: int

@@ -24,7 +24,7 @@ from autonom.contracts import TicketPublic
 from autonom.domain import Booking, Form, Operator, Receipt, Refusal, Tender, Ticket
 from autonom.domain.errors import NO_MASTER_DATA, WRONG_PIN
 from autonom.domain.money import parse_amount
-from autonom.domain.ticket import check_table
+from autonom.domain.ticket import ISSUED_FORMS, check_table
 from autonom.till.adapters.server_link import ServerUnreachable
 from autonom.till.service_layer.commands import (
     AddBooking,
@@ -182,21 +182,33 @@ def refresh_shared_ticket(ticket_id: str, uow: TillUnitOfWork, *, tables: Shared
 
 
 def add_booking(cmd: AddBooking, uow: TillUnitOfWork, *, offline: bool = False) -> Booking:
-    """Book ``quantity`` of the item with PLU ``plu``; UNKNOWN_ITEM if the snapshot lacks it."""
+    """Book ``quantity`` of the item with PLU ``plu``; UNKNOWN_ITEM if the snapshot lacks it.
+
+    A voucher or an admission becomes ``quantity`` lines of one each, every one with the
+    next number of its form's range (``ISSUED_FORMS``), saved in the same transaction: a
+    number is issued once, never reused, and made offline as well as live."""
     with uow:
         uow.master_data.operator(cmd.operator_number)
         ticket = uow.tickets.get(cmd.ticket_id)
         item = uow.master_data.item(cmd.plu)
-        booking = ticket.book(
-            item,
-            uow.master_data.tax_rate(item.tax_code),
-            cmd.quantity,
-            booking_id=new_id(),
-            operator_number=cmd.operator_number,
-            till_number=uow.till_number,
-            at=uow.now(),
-            offline=offline,
-        )
+        rate = uow.master_data.tax_rate(item.tax_code)
+        form = ISSUED_FORMS.get(item.kind)
+        number_range = None if form is None else uow.ranges.get(form)
+        lines = 1 if number_range is None else cmd.quantity
+        for _ in range(lines):
+            booking = ticket.book(
+                item,
+                rate,
+                cmd.quantity if number_range is None else 1,
+                booking_id=new_id(),
+                operator_number=cmd.operator_number,
+                till_number=uow.till_number,
+                at=uow.now(),
+                offline=offline,
+                issued_number=None if number_range is None else number_range.issue(),
+            )
+        if number_range is not None:
+            uow.ranges.save(number_range)
         uow.commit()
     return booking
 

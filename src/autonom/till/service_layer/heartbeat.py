@@ -28,7 +28,7 @@ from typing import Protocol
 
 import structlog
 
-from autonom.contracts import HeartbeatAck, HeartbeatReport
+from autonom.contracts import CONTRACT_VERSION, HeartbeatAck, HeartbeatReport
 from autonom.domain import Refusal
 from autonom.till.adapters.prober import HealthProber
 from autonom.till.adapters.server_link import ServerUnreachable
@@ -273,6 +273,7 @@ class Heartbeat:
                 activity=view.activity.value,
                 unsent_operations=self._outbox.unsent_count(),
                 events=events,
+                contract=CONTRACT_VERSION,
             )
             try:
                 ack = await asyncio.to_thread(self._server.heartbeat, report)

@@ -25,7 +25,7 @@ from autonom.domain import Item, Operator, Receipt, Refusal, Ticket, TicketStatu
 from autonom.till.adapters.outbox import UnsentDocument
 from autonom.till.adapters.unit_of_work import Clock
 from autonom.till.domain import Choice, Mode
-from autonom.till.domain.capabilities import Function, Level
+from autonom.till.domain.capabilities import FUNCTION_OF_KIND, Function, Level
 from autonom.till.service_layer import handlers, tables
 from autonom.till.service_layer.capabilities import Capabilities
 from autonom.till.service_layer.commands import (
@@ -45,6 +45,8 @@ from autonom.till.service_layer.unit_of_work import TillReadUnitOfWork, TillUnit
 from autonom.till.service_layer.uploader import UploadState
 
 log = structlog.get_logger(__name__)
+
+SNAPSHOT_STALE_AFTER = timedelta(hours=24)  # the default age past which the page warns (R2.2)
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class Selling:
     header: StoreHeader
     till_number: int
     clock: Clock
+    snapshot_stale_after: timedelta = SNAPSHOT_STALE_AFTER
 
     # -- the shared-table policy -------------------------------------------------------------
 
@@ -131,7 +134,12 @@ class Selling:
             return uow.master_data.search_items(text)
 
     def book(self, operator_number: int, ticket_id: str, plu: str, quantity: int) -> Ticket:
-        """Book an item and return the ticket as it now stands."""
+        """Book an item and return the ticket as it now stands; a voucher, an admission or
+        an event ticket only where the capability matrix allows it now (R2.4, R2.6)."""
+        with self.reading() as uow:
+            kind = uow.master_data.item(plu.strip()).kind
+        if (function := FUNCTION_OF_KIND.get(kind)) is not None:
+            self.capabilities.require(function)
         handlers.add_booking(
             AddBooking(
                 ticket_id=ticket_id,
@@ -315,4 +323,6 @@ class Selling:
             view=self.modes.view(),
             link=self.link_state(),
             upload=self.upload_state(),
+            now=self.clock(),
+            stale_after=self.snapshot_stale_after,
         )

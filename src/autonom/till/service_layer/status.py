@@ -7,7 +7,7 @@ a sale, nor a sale for it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from autonom.till.domain import (
@@ -19,26 +19,32 @@ from autonom.till.domain import (
     NoticeKind,
     Reason,
 )
+from autonom.till.domain.capabilities import MATRIX, Situation, decide
 from autonom.till.service_layer.modes import ModeView
 from autonom.till.service_layer.snapshot import LinkState
 from autonom.till.service_layer.unit_of_work import TillReadUnitOfWork
 from autonom.till.service_layer.uploader import UploadState
 
-StatusIcon = Literal["synced", "unsent", "outage", "emergency", "operator_unreachable"]
+StatusIcon = Literal["synced", "unsent", "outage", "returning", "emergency", "operator_unreachable"]
 """The status icon (R2.7): live and in sync, live with unsent documents, the server lost
-and the cashier's decision awaited, emergency mode (until the local documents are merged),
-the fiscal operator unreachable (live otherwise)."""
+and the cashier's decision awaited, the server back and live mode returning by itself
+(R1.5: never "server lost" beside "the server answers again"), emergency mode (until the
+local documents are merged), the fiscal operator unreachable (live otherwise)."""
 
 
 @dataclass(frozen=True)
 class DialogFacts:
-    """The question the cashier must answer (R1.4-R1.6)."""
+    """The question the cashier must answer (R1.4-R1.6), in plain words: why (``cause``,
+    the technical ``reason`` one click away) and what emergency mode stops (``stops``: the
+    functions the capability matrix refuses there, by title)."""
 
     kind: DialogKind
     choices: tuple[Choice, ...]
     reason: Reason | None
     auto_return_in_s: float | None
     local_open_tickets: int
+    cause: str
+    stops: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -63,14 +69,22 @@ class StatusLine:
     unsent_receipts: int
     master_data_version: int | None
     master_data_at: datetime | None
+    master_data_stale: bool  # older than the till's warning age (R2.2): refresh before an outage
     items: int
     operators: int
 
 
 def status_line(
-    uow: TillReadUnitOfWork, *, view: ModeView, link: LinkState, upload: UploadState
+    uow: TillReadUnitOfWork,
+    *,
+    view: ModeView,
+    link: LinkState,
+    upload: UploadState,
+    now: datetime,
+    stale_after: timedelta,
 ) -> StatusLine:
-    """The status line from one read of the till's data and the mode's ``view``."""
+    """The status line from one read of the till's data and the mode's ``view``; the
+    snapshot is stale when fetched more than ``stale_after`` before ``now``."""
     with uow:
         info = uow.master_data.info()
         unsent = uow.outbox.unsent_count()
@@ -94,6 +108,7 @@ def status_line(
         unsent_receipts=unsent_receipts,
         master_data_version=info.version,
         master_data_at=info.fetched_at,
+        master_data_stale=info.fetched_at is not None and now - info.fetched_at > stale_after,
         items=info.items,
         operators=info.operators,
     )
@@ -104,7 +119,8 @@ def status_icon(view: ModeView, unsent: int) -> StatusIcon:
     if view.sales_offline:
         return "emergency"
     if view.mode is Mode.OUTAGE_PENDING:
-        return "outage"
+        returning = view.dialog is not None and view.dialog.kind is DialogKind.AUTO_RETURN
+        return "returning" if returning else "outage"
     if view.operator_link is Health.DOWN:
         return "operator_unreachable"
     return "unsent" if unsent else "synced"
@@ -119,4 +135,12 @@ def _dialog(view: ModeView) -> DialogFacts | None:
         reason=view.dialog.reason,
         auto_return_in_s=view.auto_return_in_s,
         local_open_tickets=view.dialog.local_open_tickets,
+        cause=(view.dialog.reason or Reason.NO_PING).plain,
+        stops=EMERGENCY_STOPS,
     )
+
+
+# What emergency mode stops, as the dialog lists it: the matrix's refusals there.
+EMERGENCY_STOPS = tuple(
+    row.title for f, row in MATRIX.items() if decide(f, {Situation.EMERGENCY}).refused
+)

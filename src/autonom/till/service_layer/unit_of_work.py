@@ -10,12 +10,14 @@ writes and never waits for a sale.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
 from autonom.contracts import MasterData, TicketPublic
 from autonom.domain import Event, Item, NumberRange, Operator, Receipt, TaxRate, Ticket
+from autonom.domain.reports import PeriodStart, ZReport
 from autonom.till.adapters.outbox import UnsentDocument
 from autonom.till.adapters.repository import SnapshotInfo
 
@@ -38,6 +40,8 @@ class Tickets(Protocol):
     def list_open(self) -> list[Ticket]: ...
 
     def count_local_open(self) -> int: ...
+
+    def count_own_open(self, till_number: int) -> int: ...
 
     def adopt(self, shared: TicketPublic) -> Ticket: ...
 
@@ -77,6 +81,8 @@ class Receipts(Protocol):
 
     def closed_between(self, start: datetime, end: datetime) -> list[Receipt]: ...
 
+    def after(self, through: Mapping[int, int]) -> list[Receipt]: ...
+
 
 class UnsentOperations(Protocol):
     """What of the outbox the server has not confirmed yet (R2.7)."""
@@ -88,6 +94,22 @@ class UnsentOperations(Protocol):
     def unsent_documents(self, limit: int = 500) -> list[UnsentDocument]: ...
 
     def unsent_receipt_numbers(self) -> set[str]: ...
+
+
+class DayCloseHistory(Protocol):
+    """The till's day closes as read (R2.8)."""
+
+    def period_start(self) -> PeriodStart: ...
+
+    def get(self, z_number: int) -> ZReport: ...
+
+    def recent(self, limit: int = 100) -> list[ZReport]: ...
+
+
+class DayCloses(DayCloseHistory, Protocol):
+    """The till's day closes; ``add`` keeps one in the transaction that logs its event."""
+
+    def add(self, report: ZReport) -> None: ...
 
 
 class TillReadUnitOfWork(Protocol):
@@ -105,6 +127,9 @@ class TillReadUnitOfWork(Protocol):
 
     @property
     def outbox(self) -> UnsentOperations: ...
+
+    @property
+    def day_closes(self) -> DayCloseHistory: ...
 
     @property
     def till_number(self) -> int: ...
@@ -125,6 +150,9 @@ class TillUnitOfWork(TillReadUnitOfWork, Protocol):
 
     @property
     def ranges(self) -> Ranges: ...
+
+    @property
+    def day_closes(self) -> DayCloses: ...
 
     def now(self) -> datetime:
         """The time for this transaction's documents, never before the last operation's."""

@@ -19,7 +19,7 @@ from typing import Protocol
 
 import structlog
 
-from autonom.contracts import Operation, PushBatch, PushResult, TillPosition
+from autonom.contracts import CONTRACT_VERSION, Operation, PushBatch, PushResult, TillPosition
 from autonom.domain import Refusal
 from autonom.domain.errors import SEQUENCE_GAP
 from autonom.till.adapters.outbox import Outbox
@@ -170,7 +170,9 @@ class Uploader:
             if not operations:
                 break
             try:
-                result = self._link.push(PushBatch(operations=operations))
+                result = self._link.push(
+                    PushBatch(operations=operations, contract=CONTRACT_VERSION)
+                )
             except Refusal as refusal:
                 if refusal.code != SEQUENCE_GAP or realigned >= MAX_REALIGN:
                     raise

@@ -8,6 +8,7 @@ from autonom.server.adapters.repositories.back_office import (
     ReceiptRecord,
     TillRecord,
 )
+from autonom.server.adapters.repositories.day_closes import DayCloseRecord, DayCloseRepository
 from autonom.server.adapters.repositories.heartbeat import (
     ModeEventRepository,
     StationSettingsRepository,
@@ -24,6 +25,8 @@ from autonom.server.adapters.repositories.sync import (
 
 __all__ = [
     "BackOfficeQueries",
+    "DayCloseRecord",
+    "DayCloseRepository",
     "FlagRecord",
     "FlagRepository",
     "MasterDataRepository",

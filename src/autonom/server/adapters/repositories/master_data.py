@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from autonom.domain import Item, Operator, Role, TaxRate
+from autonom.domain import Item, ItemKind, Operator, Role, TaxRate
 from autonom.server.adapters import tables as t
 from autonom.server.adapters.repositories.base import Repository, upsert
 
@@ -58,7 +58,14 @@ class MasterDataRepository(Repository):
             select(i).where(i.c.store_id == self.store_id).order_by(i.c.plu)
         )
         return [
-            Item(plu=r.plu, name=r.name, price=r.price, tax_code=r.tax_code, active=r.active)
+            Item(
+                plu=r.plu,
+                name=r.name,
+                price=r.price,
+                tax_code=r.tax_code,
+                active=r.active,
+                kind=ItemKind(r.kind),
+            )
             for r in rows
         ]
 
@@ -70,6 +77,7 @@ class MasterDataRepository(Repository):
             "price": item.price,
             "tax_code": item.tax_code,
             "active": item.active,
+            "kind": item.kind.value,
         }
         return upsert(self.connection, t.items, {"store_id": self.store_id, **values})
 

@@ -5,8 +5,15 @@ calls the till's service layer (``Till.selling``) and renders a template or redi
 
 from __future__ import annotations
 
-from autonom.till.entrypoints.pages import login, receipts, status, tables, tickets
+from autonom.till.entrypoints.pages import login, receipts, reports, status, tables, tickets
 
-ROUTERS = (login.router, tickets.router, tables.router, receipts.router, status.router)
+ROUTERS = (
+    login.router,
+    tickets.router,
+    tables.router,
+    receipts.router,
+    reports.router,
+    status.router,
+)
 
 __all__ = ["ROUTERS"]
