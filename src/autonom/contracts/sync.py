@@ -31,7 +31,8 @@ MAX_BATCH = 500
 CONTRACT_VERSION = 2
 """The version of the push and heartbeat contracts this code speaks (docs/sync-protocol.md
 § "Contract versions"). A till sends it with each push; none means 1. Version 2 adds the
-booking's ``issued_number`` and the documents that are not tickets (issue 8)."""
+booking's ``issued_number``, the moves of lines between tickets and the documents that
+are not tickets (issue 8)."""
 
 WireEvent = Annotated[Event, Field(discriminator="kind")]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(WireEvent)

@@ -200,6 +200,8 @@ KIND_TITLES: dict[str, str] = {
     "bookings_moved_out": "lines moved away",
     "bookings_moved_in": "lines moved here",
     "day_closed": "day close (Z report)",
+    "bookings_moved_out": "lines moved away",
+    "bookings_moved_in": "lines moved here",
 }
 
 # The limit of every field of every event, by the field's name (a unit test checks that no
