@@ -2,7 +2,14 @@
 
 from autonom.domain.catalog import Item, ItemKind, Operator, Role, TaxRate, hash_pin
 from autonom.domain.errors import Refusal
-from autonom.domain.events import BookingAdded, BookingVoided, Event, TicketClosed, TicketOpened
+from autonom.domain.events import (
+    BookingAdded,
+    BookingVoided,
+    Event,
+    GateScanned,
+    TicketClosed,
+    TicketOpened,
+)
 from autonom.domain.journal import JournalEntry
 from autonom.domain.money import TaxLine
 from autonom.domain.numbering import Form, NumberRange, ReceiptNumber
@@ -15,6 +22,7 @@ __all__ = [
     "BookingVoided",
     "Event",
     "Form",
+    "GateScanned",
     "Item",
     "ItemKind",
     "JournalEntry",

@@ -75,6 +75,8 @@ EMERGENCY_NOT_ALLOWED = "EMERGENCY_NOT_ALLOWED"  # R1.4: the station settings fo
 SERVER_UNREACHABLE = "SERVER_UNREACHABLE"
 FEATURE_OFFLINE = "FEATURE_OFFLINE"  # R2.4: the capability matrix refuses the function now
 EVENT_TICKET_OFFLINE = "EVENT_TICKET_OFFLINE"  # R2.6: event tickets need the server
+BAD_ADMISSION_NUMBER = "BAD_ADMISSION_NUMBER"  # R2.6: what the gate read is no admission
+BAD_GATE = "BAD_GATE"  # R2.6: a gate's name is missing or too long
 
 # -- the HTTP boundary of the server and the till (autonom.web) ------------------------------
 INVALID_INPUT = "INVALID_INPUT"

@@ -107,13 +107,29 @@ class TicketClosed:
         return self.ticket_id
 
 
+@dataclass(frozen=True)
+class GateScanned:
+    """An admission's number read at a gate of this till (R2.6), live or offline. The
+    document is the scan itself: ``document_id`` is its nonce (a UUID made when it was
+    read), so a scan sent twice is registered once."""
+
+    document_id: str
+    till_number: int
+    gate: str
+    admission_number: str
+    scanned_at: datetime
+    operator_number: int
+    offline: bool
+    kind: Literal["gate_scanned"] = "gate_scanned"
+
+
 TicketEvent = TicketOpened | BookingAdded | BookingVoided | TicketClosed
 TICKET_EVENTS = (TicketOpened, BookingAdded, BookingVoided, TicketClosed)
 
 # Every operation a till logs. A ticket's events share its ``ticket_id``; the other
 # documents (a day close, a gate scan, …) each carry their own ``document_id``. Every event
 # answers ``document_id``: the outbox and the server's operations are keyed by it.
-Event = TicketEvent
+Event = TicketEvent | GateScanned
 
 # The limit of every field of every event, by the field's name (a unit test checks that no
 # field is left out). Texts: the longest allowed; whole numbers and amounts: the range.
@@ -127,6 +143,9 @@ TEXT_LIMITS: dict[str, int] = {
     "reason": limits.MAX_REASON_LENGTH,
     "receipt_number": limits.MAX_RECEIPT_NUMBER_LENGTH,
     "issued_number": limits.MAX_RECEIPT_NUMBER_LENGTH,
+    "document_id": limits.MAX_ID_LENGTH,
+    "gate": limits.MAX_GATE_LENGTH,
+    "admission_number": limits.MAX_RECEIPT_NUMBER_LENGTH,
 }
 WHOLE_LIMITS: dict[str, tuple[int, int]] = {
     "quantity": (1, limits.MAX_QUANTITY),

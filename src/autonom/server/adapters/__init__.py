@@ -6,10 +6,16 @@ from autonom.server.adapters.database import (
     migrate,
     prepare_database,
 )
-from autonom.server.adapters.repositories import FlagRecord, ReceiptRecord, TillRecord
+from autonom.server.adapters.repositories import (
+    AdmissionRecord,
+    FlagRecord,
+    ReceiptRecord,
+    TillRecord,
+)
 from autonom.server.adapters.unit_of_work import SqlUnitOfWork
 
 __all__ = [
+    "AdmissionRecord",
     "FlagRecord",
     "ReceiptRecord",
     "SqlUnitOfWork",

@@ -12,8 +12,10 @@ from sqlalchemy import Connection, Engine, RootTransaction
 
 from autonom.server.adapters.database import write_connection
 from autonom.server.adapters.repositories import (
+    AdmissionRepository,
     BackOfficeQueries,
     FlagRepository,
+    GateScanRepository,
     MasterDataRepository,
     ModeEventRepository,
     OperationRepository,
@@ -38,6 +40,8 @@ class SqlUnitOfWork:
     till_status: TillStatusRepository
     mode_events: ModeEventRepository
     back_office: BackOfficeQueries
+    admissions: AdmissionRepository
+    gate_scans: GateScanRepository
 
     def __init__(self, engine: Engine, store_id: int, *, write: bool = True) -> None:
         self.engine = engine
@@ -60,6 +64,8 @@ class SqlUnitOfWork:
         self.till_status = TillStatusRepository(connection, self.store_id)
         self.mode_events = ModeEventRepository(connection, self.store_id)
         self.back_office = BackOfficeQueries(connection, self.store_id)
+        self.admissions = AdmissionRepository(connection, self.store_id)
+        self.gate_scans = GateScanRepository(connection, self.store_id)
         return self
 
     def commit(self) -> None:

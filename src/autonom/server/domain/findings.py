@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from autonom.domain import BookingAdded, BookingVoided, Event, TicketClosed, TicketOpened
+from autonom.domain import BookingAdded, BookingVoided, TicketClosed, TicketOpened
 from autonom.domain.errors import (
     CHANGED_AFTER_CLOSE,
     RECEIPT_NUMBER_REUSED,
@@ -13,6 +13,7 @@ from autonom.domain.errors import (
     UNKNOWN_BOOKING,
     UNKNOWN_TICKET,
 )
+from autonom.domain.events import TicketEvent
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class TicketFacts:
     closed: bool = False
     booking_ids: set[str] = field(default_factory=set)
 
-    def note(self, event: Event) -> None:
+    def note(self, event: TicketEvent) -> None:
         """Take in ``event`` once it is applied: later events of the batch are judged by it."""
         if isinstance(event, TicketClosed):
             self.closed = True
@@ -40,7 +41,9 @@ class TicketFacts:
         self.known = True
 
 
-def findings(ticket: TicketFacts, event: Event, *, receipt_number_used: bool) -> list[Finding]:
+def findings(
+    ticket: TicketFacts, event: TicketEvent, *, receipt_number_used: bool
+) -> list[Finding]:
     """What a person should look at about ``event``; it is applied all the same."""
     if isinstance(event, TicketOpened):
         return []
@@ -94,7 +97,7 @@ def findings(ticket: TicketFacts, event: Event, *, receipt_number_used: bool) ->
     return found
 
 
-def _describe(event: Event) -> str:
+def _describe(event: TicketEvent) -> str:
     if isinstance(event, BookingAdded):
         return f"booked {event.quantity} × {event.name}"
     if isinstance(event, BookingVoided):

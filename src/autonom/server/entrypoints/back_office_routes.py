@@ -22,6 +22,7 @@ from autonom.contracts.fields import Day, PathTillNumber
 from autonom.server import service_layer as handlers
 from autonom.server.entrypoints.deps import AdminDep, ReadUnitOfWorkDep, UnitOfWorkDep
 from autonom.server.entrypoints.schemas import (
+    AdmissionPublic,
     FlagPublic,
     OperatorSummary,
     ReceiptPublic,
@@ -127,3 +128,15 @@ def list_receipts(
 def list_flags(_admin: AdminDep, uow: ReadUnitOfWorkDep) -> list[FlagPublic]:
     """What the server accepted from tills but a person should look at (invariant 6)."""
     return [FlagPublic.model_validate(f) for f in handlers.list_flags(uow=uow)]
+
+
+@router.get("/admissions", response_model=list[AdmissionPublic])
+def list_admissions(
+    _admin: AdminDep,
+    uow: ReadUnitOfWorkDep,
+    till_number: Annotated[int | None, Query(ge=1, le=999)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[AdmissionPublic]:
+    """The admissions sold (R2.6), newest first, each with its state at the gate."""
+    records = handlers.list_admissions(uow=uow, till_number=till_number, limit=limit)
+    return [AdmissionPublic.model_validate(a) for a in records]

@@ -8,6 +8,11 @@ from autonom.server.service_layer.catalog import (
     read_catalog,
     store_catalog,
 )
+from autonom.server.service_layer.gate import (
+    find_gate_scans,
+    list_admissions,
+    scan_at_gate,
+)
 from autonom.server.service_layer.heartbeat import (
     TillHistory,
     mode_events,
@@ -49,11 +54,13 @@ __all__ = [
     "TillHistory",
     "authenticate_till",
     "check_same_till",
+    "find_gate_scans",
     "find_receipts",
     "find_tickets",
     "get_ticket",
     "items",
     "known_tax_codes",
+    "list_admissions",
     "list_flags",
     "master_data",
     "mode_events",
@@ -64,6 +71,7 @@ __all__ = [
     "receive_heartbeat",
     "register_till",
     "renew_credential",
+    "scan_at_gate",
     "secrets_match",
     "station_settings",
     "store_catalog",

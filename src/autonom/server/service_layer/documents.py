@@ -6,10 +6,19 @@ A completed document is never refused (invariant 6): what needs a person becomes
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from autonom.contracts import Operation
+from autonom.domain import GateScanned
 from autonom.server.adapters import SqlUnitOfWork
+from autonom.server.service_layer import gate
 
 
 def apply(uow: SqlUnitOfWork, till_number: int, operation: Operation) -> None:
     """Write what ``operation``'s document means on the server, by its kind."""
-    raise TypeError(f"no applier for {operation.event.kind}")  # every kind has a case
+    event = operation.event
+    if isinstance(event, GateScanned):
+        # The same rule as the live call: a scan it registered already is a duplicate.
+        gate.register_scan(uow, event, now=datetime.now(UTC))
+        return
+    raise TypeError(f"no applier for {event.kind}")  # every kind has a case

@@ -19,7 +19,7 @@ from autonom.server.domain import (
     plan_push,
     replay_ticket,
 )
-from autonom.server.service_layer import documents
+from autonom.server.service_layer import documents, gate
 
 
 def push(*, uow: SqlUnitOfWork, till_number: int, batch: PushBatch) -> PushResult:
@@ -67,7 +67,8 @@ def _apply(uow: SqlUnitOfWork, till_number: int, operations: Sequence[Operation]
 def _apply_ticket_events(
     uow: SqlUnitOfWork, till_number: int, operations: Sequence[Operation], now: datetime
 ) -> None:
-    """Keep the operations, raise the flags the findings call for, rebuild each ticket."""
+    """Keep the operations, raise the flags the findings call for, rebuild each ticket,
+    and write the admissions the closed ones sold (one statement for the batch)."""
     ticket_ids = [op.event.document_id for op in operations]
     uow.tickets.lock(ticket_ids)
     facts: dict[str, TicketFacts] = {}
@@ -92,6 +93,7 @@ def _apply_ticket_events(
         ticket.note(event)
     for ticket_id in dict.fromkeys(ticket_ids):
         uow.tickets.save(replay_ticket(uow.operations.events_of(ticket_id)))
+    gate.register_sold(uow, ticket_ids, now=now)
 
 
 def _facts_of(ticket: TicketPublic | None) -> TicketFacts:

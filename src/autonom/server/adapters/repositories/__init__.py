@@ -8,6 +8,11 @@ from autonom.server.adapters.repositories.back_office import (
     ReceiptRecord,
     TillRecord,
 )
+from autonom.server.adapters.repositories.gate import (
+    AdmissionRecord,
+    AdmissionRepository,
+    GateScanRepository,
+)
 from autonom.server.adapters.repositories.heartbeat import (
     ModeEventRepository,
     StationSettingsRepository,
@@ -23,9 +28,12 @@ from autonom.server.adapters.repositories.sync import (
 )
 
 __all__ = [
+    "AdmissionRecord",
+    "AdmissionRepository",
     "BackOfficeQueries",
     "FlagRecord",
     "FlagRepository",
+    "GateScanRepository",
     "MasterDataRepository",
     "ModeEventRepository",
     "OperationRepository",
