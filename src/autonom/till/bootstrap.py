@@ -16,6 +16,7 @@ from autonom.till.adapters.store import TillStore
 from autonom.till.adapters.unit_of_work import Clock, SqliteReadUnitOfWork, SqliteUnitOfWork
 from autonom.till.domain import SERVER_LINK, DetectorSettings
 from autonom.till.service_layer.capabilities import BackendBoard, Capabilities
+from autonom.till.service_layer.gate import Gate
 from autonom.till.service_layer.heartbeat import Heartbeat
 from autonom.till.service_layer.modes import ModeKeeper
 from autonom.till.service_layer.selling import Selling, count_local_open_tickets
@@ -72,6 +73,7 @@ class Till:
     clock: Clock
     selling: Selling
     backends: BackendBoard  # which backends are down, as the server and the devices say
+    gate: Gate  # scans of admissions at this till's gates (R2.6)
 
     @property
     def number(self) -> int:
@@ -151,6 +153,15 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         till_number=number,
         clock=clock,
     )
+    gate = Gate(
+        unit_of_work=unit_of_work,
+        reading=reading,
+        capabilities=selling.capabilities,
+        server=link,
+        offline=lambda: modes.sales_offline,
+        ask_server=lambda: selling.shared_tables() is not None,
+    )
+    uploader.after_push(gate.refresh_results)  # results arrive after the push of the scans
     return Till(
         settings=settings,
         store=store,
@@ -164,4 +175,5 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         clock=clock,
         selling=selling,
         backends=backends,
+        gate=gate,
     )

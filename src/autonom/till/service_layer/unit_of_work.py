@@ -16,6 +16,9 @@ from typing import Protocol, Self
 
 from autonom.contracts import MasterData, TicketPublic
 from autonom.domain import Event, Item, NumberRange, Operator, Receipt, TaxRate, Ticket
+from autonom.domain.admission import ScanResult
+from autonom.domain.events import GateScanned
+from autonom.till.adapters.gate_scans import GateScan
 from autonom.till.adapters.outbox import UnsentDocument
 from autonom.till.adapters.repository import SnapshotInfo
 
@@ -86,6 +89,24 @@ class UnsentOperations(Protocol):
     def unsent_receipt_numbers(self) -> set[str]: ...
 
 
+class GateScans(Protocol):
+    """The scans read at this till's gates, with the server's results (R2.6)."""
+
+    def add(self, scan: GateScanned) -> None: ...
+
+    def get(self, nonce: str) -> GateScan | None: ...
+
+    def recent(self, limit: int) -> list[GateScan]: ...
+
+    def pending(self, limit: int) -> list[GateScan]: ...
+
+    def pending_count(self) -> int: ...
+
+    def record_result(
+        self, nonce: str, result: ScanResult, reason: str | None, registered_at: datetime
+    ) -> None: ...
+
+
 class TillReadUnitOfWork(Protocol):
     """A consistent read of the till's data; never writes, never takes the sales lock."""
 
@@ -101,6 +122,9 @@ class TillReadUnitOfWork(Protocol):
 
     @property
     def outbox(self) -> UnsentOperations: ...
+
+    @property
+    def gate_scans(self) -> GateScans: ...
 
     @property
     def till_number(self) -> int: ...

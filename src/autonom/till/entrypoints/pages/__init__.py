@@ -1,12 +1,13 @@
 """The cashier page, one ``APIRouter`` per screen family: logging in, tickets (and paying
-them), receipts, and the status line with the mode dialog. Each route parses the form,
-calls the till's service layer (``Till.selling``) and renders a template or redirects
-(post/redirect/get); a refusal comes back as an alert on the screen the cashier was on."""
+them), receipts, the status line with the mode dialog, and the gate. Each route parses the
+form, calls the till's service layer (``Till.selling``, ``Till.gate``) and renders a
+template or redirects (post/redirect/get); a refusal comes back as an alert on the screen
+the cashier was on."""
 
 from __future__ import annotations
 
-from autonom.till.entrypoints.pages import login, receipts, status, tickets
+from autonom.till.entrypoints.pages import gate, login, receipts, status, tickets
 
-ROUTERS = (login.router, tickets.router, receipts.router, status.router)
+ROUTERS = (login.router, tickets.router, receipts.router, status.router, gate.router)
 
 __all__ = ["ROUTERS"]
