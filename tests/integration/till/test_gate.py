@@ -1,7 +1,7 @@
 """The gate with real processes (R2.6): a till scans admissions live and gets each result at
 once; with the server stopped it records scans pending (and sells admissions marked "not
-valid at the gate until synced"); when the server is back the scans are registered once
-and every result comes back to the gate."""
+valid at the gate until synced"), keeps them through a hard restart, and when the server is
+back the scans are registered once and every result comes back to the gate."""
 
 from __future__ import annotations
 
@@ -72,6 +72,10 @@ def test_scans_live_and_offline_each_get_their_result_back_at_the_gate(tmp_path:
         printed = cashier.http.get(f"/api/receipts/{receipt}").json()["lines"]
         story = [*offline_sold, offline_sold[0], second, f"{TILL}000777-04"]
         offline = [scan(cashier, number) for number in story]
+        # The till is switched off hard and on again: the recorded scans are still there.
+        till_process.kill()
+        till_process = restart(till_process)
+        cashier.log_in()
         while_down = cashier.http.get("/api/gate-scans", params={"pending": True}).json()
         unsent = cashier.status()["unsent_operations"]
 
