@@ -4,14 +4,19 @@ an outage, and a nonce sent again is counted once."""
 
 from __future__ import annotations
 
+import threading
 import uuid
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from autonom.contracts import GateScanIn, GateScanPublic, PushBatch
 from autonom.domain import BookingVoided, Form, GateScanned, Item, ItemKind, NumberRange, Ticket
+from autonom.server import service_layer as handlers
+from autonom.server.adapters import SqlUnitOfWork
 from tests.integration.server.till_log import ADMIN, STANDARD, TillLog, push, register
 
 DAY_TICKET = Item(
@@ -291,3 +296,70 @@ def test_gate_scans_refused_clearly(server: TestClient) -> None:
     # Nothing refused was registered; a till's own list holds none of another's scans.
     scan_live(server, other, "11000001-04", nonce)
     assert server.get("/api/v1/gate-scans", headers=till.auth).json() == []
+
+
+def test_the_live_call_and_the_push_racing_for_one_scan_count_it_once(server: TestClient) -> None:
+    """The till asks live while its uploader pushes the same scan, and two gates scan one
+    admission at the same moment: each nonce is registered once, each admission used once."""
+    till = gate_till(server, 10)
+    numbers = [n for _ in range(3) for n in sell_admissions(till, 6)]  # 18 admissions
+    push(server, till, till.operations())
+    engine = server.app.state.context.engine  # type: ignore[attr-defined]
+
+    def live(scan: GateScanned) -> GateScanPublic:
+        scan_in = GateScanIn(
+            nonce=uuid.UUID(scan.document_id),
+            admission_number=scan.admission_number,
+            gate=scan.gate,
+            scanned_at=scan.scanned_at,
+            operator_number=scan.operator_number,
+        )
+        return handlers.scan_at_gate(
+            uow=SqlUnitOfWork(engine, 1), till_number=10, scan_in=scan_in, now=datetime.now(UTC)
+        )
+
+    def pushed(operations: list[dict[str, Any]]) -> None:
+        batch = PushBatch.model_validate({"operations": operations})
+        handlers.push(uow=SqlUnitOfWork(engine, 1), till_number=10, batch=batch)
+
+    answers: list[GateScanPublic] = []
+    other_gate: list[GateScanPublic] = []
+    failures: list[Exception] = []
+    for number in numbers:
+        nonce = till.scan(number, offline=False)
+        [scan] = [e for e in till.pending if isinstance(e, GateScanned)]
+        operations = till.operations()
+        start = threading.Barrier(3)
+        rival = GateScanned(**{**vars(scan), "document_id": str(uuid.uuid4()), "gate": "south"})
+
+        def at(work: Callable[[], object], barrier: threading.Barrier = start) -> None:
+            barrier.wait()
+            try:
+                work()
+            except Exception as error:
+                failures.append(error)
+
+        threads = [
+            threading.Thread(target=at, args=(lambda s=scan: answers.append(live(s)),)),
+            threading.Thread(target=at, args=(lambda o=operations: pushed(o),)),
+            threading.Thread(target=at, args=(lambda r=rival: other_gate.append(live(r)),)),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert answers[-1].nonce == nonce
+
+    assert failures == []
+    assert len(answers) == len(other_gate) == len(numbers)
+    position = server.get("/api/v1/tills/10/position", headers=till.auth).json()
+    assert position["applied_through"] == till.seq  # every push went through
+    held = admissions(server)
+    registered = server.get("/api/v1/gate-scans", params={"limit": 1000}, headers=ADMIN).json()
+    assert len(registered) == 2 * len(numbers)  # the pushed copy of each scan: counted once
+    for number in numbers:
+        accepted = [
+            s for s in registered if s["admission_number"] == number and s["result"] == "accepted"
+        ]
+        assert len(accepted) == 1
+        assert held[number]["used_by"] == accepted[0]["nonce"]
