@@ -93,7 +93,7 @@ def _apply_ticket_events(
         ticket.note(event)
     for ticket_id in dict.fromkeys(ticket_ids):
         uow.tickets.save(replay_ticket(uow.operations.events_of(ticket_id)))
-    gate.register_sold(uow, ticket_ids, now=now)
+    gate.register_sold(uow, [t for t, known in facts.items() if known.closed], now=now)
 
 
 def _facts_of(ticket: TicketPublic | None) -> TicketFacts:

@@ -78,7 +78,8 @@ def gate_scans(
     till: TillDep,
     _session: ApiSessionDep,
     pending: Annotated[bool, Query(description="only those the server has not judged")] = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 20,
 ) -> list[GateScanOut]:
     """The latest scans, newest first (or the pending ones, oldest first)."""
-    scans = till.gate.pending() if pending else till.gate.recent()
+    scans = till.gate.pending()[:limit] if pending else till.gate.recent(limit)
     return [GateScanOut.of(s) for s in scans]
