@@ -5,6 +5,7 @@ database table.
 """
 
 from autonom.contracts.errors import ErrorBody
+from autonom.contracts.gate import GateScanIn, GateScanPublic
 from autonom.contracts.heartbeat import (
     ActivityName,
     HeartbeatAck,
@@ -43,6 +44,8 @@ __all__ = [
     "ActivityName",
     "BookingPublic",
     "ErrorBody",
+    "GateScanIn",
+    "GateScanPublic",
     "HeartbeatAck",
     "HeartbeatReport",
     "ItemIn",

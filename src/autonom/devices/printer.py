@@ -20,7 +20,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Protocol
 
-from autonom.domain import PaymentMethod, Receipt
+from autonom.domain import Booking, PaymentMethod, Receipt
+from autonom.domain.admission import is_admission_number
 from autonom.domain.reports import Report, ReportKind, ZReport
 
 __all__ = [
@@ -37,6 +38,7 @@ CONNECT_TIMEOUT = 2.0  # seconds; a printer that does not answer by then is unav
 WRITE_TIMEOUT = 5.0  # seconds; a receipt is a few kB, so a printer that stalls longer is stuck
 AUTONOMOUS_MARK = "*** AUTONOMOUS - OFFLINE ***"  # R4.2
 OFFLINE_BOOKING_MARK = "OFF"  # R3.2
+NOT_AT_GATE_YET = "not valid at the gate until synced"  # R2.6
 PAPER_CODE_PAGE = "CP858"  # PC858: code page 850 with the euro sign
 
 
@@ -99,6 +101,7 @@ def _layout(receipt: Receipt, header: StoreHeader, till_number: int) -> list[_Li
         mark = f" {OFFLINE_BOOKING_MARK}" if booking.offline else ""
         right = f"{mark} {_clean(booking.tax_code)[:2]:>2} {_amount(booking.amount):>9}"
         lines.append(_Line(_spread(f"{booking.quantity} × {_clean(booking.name)}", right)))
+        lines += _admission_lines(booking, offline=receipt.offline)
     lines.append(rule)
     lines.append(_Line(_spread("TOTAL", f"EUR {_amount(receipt.total)}"), _Style.TOTAL))
     lines.append(rule)
@@ -187,6 +190,17 @@ def report_text(report: Report, header: StoreHeader) -> list[str]:
 def _local(moment: datetime) -> str:
     # The till's local time: the page and the paper show what the clock on the wall says.
     return moment.astimezone().strftime("%d.%m.%Y %H:%M:%S")
+
+
+def _admission_lines(booking: Booking, *, offline: bool) -> list[_Line]:
+    """An admission's number, which the gate reads; sold offline, the gate cannot know it
+    until the till has synced (R2.6)."""
+    if not is_admission_number(booking.issued_number):
+        return []
+    lines = [_Line(f"  Admission {booking.issued_number}")]
+    if offline:
+        lines.append(_Line(f"  {NOT_AT_GATE_YET}"))
+    return lines
 
 
 def _amount(value: Decimal) -> str:

@@ -9,6 +9,7 @@ from autonom.domain.events import (
     BookingVoided,
     DayClosed,
     Event,
+    GateScanned,
     TicketClosed,
     TicketOpened,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "DayClosed",
     "Event",
     "Form",
+    "GateScanned",
     "Item",
     "ItemKind",
     "JournalEntry",

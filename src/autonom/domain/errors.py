@@ -83,6 +83,8 @@ EVENT_TICKET_OFFLINE = "EVENT_TICKET_OFFLINE"  # R2.6: event tickets need the se
 OPEN_TICKETS = "OPEN_TICKETS"  # R2.8: no day close while this till's tickets are open
 # R2.4: in emergency mode a bill split or table transfer touches only this till's own tickets
 SHARED_TICKET_OFFLINE = "SHARED_TICKET_OFFLINE"
+BAD_ADMISSION_NUMBER = "BAD_ADMISSION_NUMBER"  # R2.6: what the gate read is no admission
+BAD_GATE = "BAD_GATE"  # R2.6: a gate's name is missing or too long
 
 # -- the HTTP boundary of the server and the till (autonom.web) ------------------------------
 INVALID_INPUT = "INVALID_INPUT"

@@ -186,10 +186,26 @@ class DayClosed:
     kind: Literal["day_closed"] = "day_closed"
 
 
+@dataclass(frozen=True)
+class GateScanned:
+    """An admission's number read at a gate of this till (R2.6), live or offline. The
+    document is the scan itself: ``document_id`` is its nonce (a UUID made when it was
+    read), so a scan sent twice is registered once."""
+
+    document_id: str
+    till_number: int
+    gate: str
+    admission_number: str
+    scanned_at: datetime
+    operator_number: int
+    offline: bool
+    kind: Literal["gate_scanned"] = "gate_scanned"
+
+
 # Every operation a till logs. A ticket's events share its ``ticket_id``; the other
 # documents (a day close, a gate scan, …) each carry their own ``document_id``. Every event
 # answers ``document_id``: the outbox and the server's operations are keyed by it.
-Event = TicketEvent | DayClosed
+Event = TicketEvent | DayClosed | GateScanned
 
 # Each kind of operation in the cashier's words (the unsent list, R2.7).
 KIND_TITLES: dict[str, str] = {
@@ -200,8 +216,7 @@ KIND_TITLES: dict[str, str] = {
     "bookings_moved_out": "lines moved away",
     "bookings_moved_in": "lines moved here",
     "day_closed": "day close (Z report)",
-    "bookings_moved_out": "lines moved away",
-    "bookings_moved_in": "lines moved here",
+    "gate_scanned": "gate scan",
 }
 
 # The limit of every field of every event, by the field's name (a unit test checks that no
@@ -222,6 +237,8 @@ TEXT_LIMITS: dict[str, int] = {
     "document_id": limits.MAX_ID_LENGTH,
     "first_receipt": limits.MAX_RECEIPT_NUMBER_LENGTH,
     "last_receipt": limits.MAX_RECEIPT_NUMBER_LENGTH,
+    "gate": limits.MAX_GATE_LENGTH,
+    "admission_number": limits.MAX_RECEIPT_NUMBER_LENGTH,
 }
 WHOLE_LIMITS: dict[str, tuple[int, int]] = {
     "quantity": (1, limits.MAX_QUANTITY),

@@ -20,6 +20,7 @@ MAX_TILL_NAME_LENGTH = 80
 MAX_ENROLMENT_CODE_LENGTH = 200
 MAX_LOG_WORDS_LENGTH = 200  # a mode-log line's words: "OFFLINE NO PING"
 MAX_LOG_STATE_LENGTH = 30
+MAX_GATE_LENGTH = 20  # a gate's short name: "main", "north 2"
 
 # -- whole numbers -------------------------------------------------------------------------
 MAX_QUANTITY = 999

@@ -16,6 +16,7 @@ from autonom.till.adapters.store import TillStore
 from autonom.till.adapters.unit_of_work import Clock, SqliteReadUnitOfWork, SqliteUnitOfWork
 from autonom.till.domain import SERVER_LINK, DetectorSettings
 from autonom.till.service_layer.capabilities import BackendBoard, Capabilities
+from autonom.till.service_layer.gate import Gate
 from autonom.till.service_layer.heartbeat import Heartbeat
 from autonom.till.service_layer.modes import ModeKeeper
 from autonom.till.service_layer.reports import Reports
@@ -79,6 +80,7 @@ class Till:
     selling: Selling
     backends: BackendBoard  # which backends are down, as the server and the devices say
     reports: Reports  # X report, report of emergency mode, day close (R2.8)
+    gate: Gate  # scans of admissions at this till's gates (R2.6)
 
     @property
     def number(self) -> int:
@@ -170,6 +172,15 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         till_number=number,
         clock=clock,
     )
+    gate = Gate(
+        unit_of_work=unit_of_work,
+        reading=reading,
+        capabilities=selling.capabilities,
+        server=link,
+        offline=lambda: modes.sales_offline,
+        ask_server=lambda: selling.shared_tables() is not None,
+    )
+    uploader.after_push(gate.refresh_results)  # results arrive after the push of the scans
     return Till(
         settings=settings,
         store=store,
@@ -184,4 +195,5 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         selling=selling,
         backends=backends,
         reports=reports,
+        gate=gate,
     )

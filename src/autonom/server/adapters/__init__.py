@@ -7,6 +7,7 @@ from autonom.server.adapters.database import (
     prepare_database,
 )
 from autonom.server.adapters.repositories import (
+    AdmissionRecord,
     DayCloseRecord,
     FlagRecord,
     ReceiptRecord,
@@ -15,6 +16,7 @@ from autonom.server.adapters.repositories import (
 from autonom.server.adapters.unit_of_work import SqlUnitOfWork
 
 __all__ = [
+    "AdmissionRecord",
     "DayCloseRecord",
     "FlagRecord",
     "ReceiptRecord",

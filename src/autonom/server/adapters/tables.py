@@ -318,3 +318,42 @@ day_closes = Table(
         postgresql_where=text("NOT duplicate"),
     ),
 )
+
+# Admissions and gate scans (R2.6, docs/admissions.md). An admission is written when the
+# receipt that sold it arrives; ``valid_from`` is then. ``state``: valid, used or voided;
+# ``used_at``/``used_by``: the scan time and nonce of the scan that used it.
+admissions = Table(
+    "admissions",
+    metadata,
+    Column("store_id", Integer, primary_key=True, autoincrement=False),
+    Column("number", String(16), primary_key=True),
+    Column("ticket_id", String(64), nullable=False),
+    Column("receipt_number", String(16), nullable=False),
+    Column("till_number", Integer, nullable=False),
+    Column("sold_at", UtcDateTime, nullable=False),
+    Column("offline", Boolean, nullable=False),
+    Column("valid_from", UtcDateTime, nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("used_at", UtcDateTime, nullable=True),
+    Column("used_by", String(64), nullable=True),
+)
+
+# Every scan registered, once per nonce, with the verdict it counts as.
+gate_scans = Table(
+    "gate_scans",
+    metadata,
+    Column("store_id", Integer, primary_key=True, autoincrement=False),
+    Column("nonce", String(64), primary_key=True),
+    Column("till_number", Integer, nullable=False),
+    Column("gate", String(20), nullable=False),
+    Column("admission_number", String(16), nullable=False),
+    Column("scanned_at", UtcDateTime, nullable=False),
+    Column("operator_number", Integer, nullable=False),
+    Column("offline", Boolean, nullable=False),
+    Column("result", String(10), nullable=False),
+    Column("reason", String(20), nullable=True),
+    Column("used_at", UtcDateTime, nullable=True),
+    Column("used_by", String(64), nullable=True),
+    Column("registered_at", UtcDateTime, nullable=False),
+    Index("ix_gate_scans_registered", "store_id", "registered_at"),
+)

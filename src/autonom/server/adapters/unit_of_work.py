@@ -12,9 +12,11 @@ from sqlalchemy import Connection, Engine, RootTransaction
 
 from autonom.server.adapters.database import write_connection
 from autonom.server.adapters.repositories import (
+    AdmissionRepository,
     BackOfficeQueries,
     DayCloseRepository,
     FlagRepository,
+    GateScanRepository,
     MasterDataRepository,
     ModeEventRepository,
     OperationRepository,
@@ -40,6 +42,8 @@ class SqlUnitOfWork:
     mode_events: ModeEventRepository
     back_office: BackOfficeQueries
     day_closes: DayCloseRepository
+    admissions: AdmissionRepository
+    gate_scans: GateScanRepository
 
     def __init__(self, engine: Engine, store_id: int, *, write: bool = True) -> None:
         self.engine = engine
@@ -63,6 +67,8 @@ class SqlUnitOfWork:
         self.mode_events = ModeEventRepository(connection, self.store_id)
         self.back_office = BackOfficeQueries(connection, self.store_id)
         self.day_closes = DayCloseRepository(connection, self.store_id)
+        self.admissions = AdmissionRepository(connection, self.store_id)
+        self.gate_scans = GateScanRepository(connection, self.store_id)
         return self
 
     def commit(self) -> None:

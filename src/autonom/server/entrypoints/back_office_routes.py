@@ -22,6 +22,7 @@ from autonom.contracts.fields import Day, PathTillNumber
 from autonom.server import service_layer as handlers
 from autonom.server.entrypoints.deps import AdminDep, ReadUnitOfWorkDep, UnitOfWorkDep
 from autonom.server.entrypoints.schemas import (
+    AdmissionPublic,
     DayClosePublic,
     FlagPublic,
     OperatorSummary,
@@ -140,3 +141,15 @@ def list_day_closes(
     or skipped Z number is also a flag."""
     records = handlers.find_day_closes(uow=uow, till_number=till_number)
     return [DayClosePublic.of(r) for r in records]
+
+
+@router.get("/admissions", response_model=list[AdmissionPublic])
+def list_admissions(
+    _admin: AdminDep,
+    uow: ReadUnitOfWorkDep,
+    till_number: Annotated[int | None, Query(ge=1, le=999)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[AdmissionPublic]:
+    """The admissions sold (R2.6), newest first, each with its state at the gate."""
+    records = handlers.list_admissions(uow=uow, till_number=till_number, limit=limit)
+    return [AdmissionPublic.model_validate(a) for a in records]

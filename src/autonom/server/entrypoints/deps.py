@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from autonom.contracts.fields import PathTillNumber
 from autonom.domain import Refusal
+from autonom.domain.errors import WRONG_TILL
 from autonom.server.adapters import SqlUnitOfWork
 from autonom.server.entrypoints.errors import ADMIN_REQUIRED
 from autonom.server.service_layer import authenticate_till, check_same_till, secrets_match
@@ -95,6 +96,14 @@ def get_caller(context: ContextDep, bearer: BearerDep, uow: ReadUnitOfWorkDep) -
     return Caller(till_number=authenticate_till(uow=uow, credential=credential))
 
 
+def get_calling_till(caller: Annotated[Caller, Depends(get_caller)]) -> int:
+    """The till calling (by its credential, no number in the path); the back office's
+    token is not a till (403 WRONG_TILL)."""
+    if caller.till_number is None:
+        raise Refusal(WRONG_TILL, "Only a till does this, with its own credential.", status=403)
+    return caller.till_number
+
+
 def get_till(number: PathTillNumber, bearer: BearerDep, uow: ReadUnitOfWorkDep) -> int:
     """The till of the path, proven by its own credential (401 BAD_CREDENTIAL, 403 WRONG_TILL)."""
     credential = bearer.credentials if bearer else None
@@ -107,3 +116,4 @@ AdminDep = Annotated[Caller, Depends(get_admin)]
 AdminPageDep = Annotated[Caller, Depends(get_page_admin)]
 CallerDep = Annotated[Caller, Depends(get_caller)]
 TillDep = Annotated[int, Depends(get_till)]
+CallingTillDep = Annotated[int, Depends(get_calling_till)]

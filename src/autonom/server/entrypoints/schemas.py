@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from autonom.contracts import StationSettingsPublic
 from autonom.contracts.master_data import TaxPercent, TaxRateName
 from autonom.domain import PaymentTotal, ReceiptRange, Role, TaxTotal
+from autonom.domain.admission import AdmissionState
 from autonom.server.adapters import DayCloseRecord
 
 
@@ -123,3 +124,21 @@ class DayClosePublic(BaseModel):
             duplicate=record.duplicate,
             received_at=record.received_at,
         )
+
+
+class AdmissionPublic(BaseModel):
+    """An admission sold (R2.6): valid at the gate from ``valid_from`` (when its receipt
+    reached the server), used by the scan ``used_by`` at ``used_at``, or voided."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    number: str
+    ticket_id: str
+    receipt_number: str
+    till_number: int
+    sold_at: datetime
+    offline: bool
+    valid_from: datetime
+    state: AdmissionState
+    used_at: datetime | None
+    used_by: str | None

@@ -1,5 +1,5 @@
 """What tills call: health, registration, the push, the position, the heartbeat and station
-settings, master data and shared tickets. Routes translate HTTP to a handler call and
+settings, master data, shared tickets and gate scans. Routes translate HTTP to a handler call and
 back; rules live below them."""
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from autonom.contracts import (
     ErrorBody,
+    GateScanIn,
+    GateScanPublic,
     HeartbeatAck,
     HeartbeatReport,
     MasterData,
@@ -27,10 +29,12 @@ from autonom.contracts import (
     TillRegistration,
 )
 from autonom.contracts.fields import PathTillNumber, TicketId
+from autonom.contracts.gate import MAX_NONCES, Nonce
 from autonom.domain import TicketStatus
 from autonom.server import service_layer as handlers
 from autonom.server.entrypoints.deps import (
     CallerDep,
+    CallingTillDep,
     ContextDep,
     ReadUnitOfWorkDep,
     TillDep,
@@ -157,3 +161,27 @@ def find_tickets(
 @router.get("/tickets/{ticket_id}", response_model=TicketPublic, tags=["tickets"])
 def get_ticket(ticket_id: TicketId, _caller: CallerDep, uow: ReadUnitOfWorkDep) -> TicketPublic:
     return handlers.get_ticket(uow=uow, ticket_id=ticket_id)
+
+
+@router.post("/gate-scans", response_model=GateScanPublic, tags=["gate"])
+def scan_at_gate(scan: GateScanIn, till: CallingTillDep, uow: UnitOfWorkDep) -> GateScanPublic:
+    """Register a scan read at one of the till's gates now (R2.6) and answer its result:
+    accepted, rejected with the reason, or duplicate — a nonce sent again (also through the
+    push) is answered with what it counts as and counted once (422 BAD_ADMISSION_NUMBER)."""
+    return handlers.scan_at_gate(uow=uow, till_number=till, scan_in=scan, now=datetime.now(UTC))
+
+
+@router.get("/gate-scans", response_model=list[GateScanPublic], tags=["gate"])
+def find_gate_scans(
+    caller: CallerDep,
+    uow: ReadUnitOfWorkDep,
+    nonces: Annotated[list[Nonce] | None, Query(max_length=MAX_NONCES)] = None,
+    till_number: Annotated[int | None, Query(ge=1, le=999)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[GateScanPublic]:
+    """The scans registered, newest first, each as it counts (``result`` accepted or
+    rejected): a till asks about its own pending scans by nonce (up to 100); the back
+    office lists any till's (403 WRONG_TILL for a till asking about another's)."""
+    return handlers.find_gate_scans(
+        uow=uow, caller_till=caller.till_number, till_number=till_number, nonces=nonces, limit=limit
+    )

@@ -9,6 +9,11 @@ from autonom.server.service_layer.catalog import (
     store_catalog,
 )
 from autonom.server.service_layer.day_closes import find_day_closes
+from autonom.server.service_layer.gate import (
+    find_gate_scans,
+    list_admissions,
+    scan_at_gate,
+)
 from autonom.server.service_layer.heartbeat import (
     TillHistory,
     mode_events,
@@ -51,11 +56,13 @@ __all__ = [
     "authenticate_till",
     "check_same_till",
     "find_day_closes",
+    "find_gate_scans",
     "find_receipts",
     "find_tickets",
     "get_ticket",
     "items",
     "known_tax_codes",
+    "list_admissions",
     "list_flags",
     "master_data",
     "mode_events",
@@ -66,6 +73,7 @@ __all__ = [
     "receive_heartbeat",
     "register_till",
     "renew_credential",
+    "scan_at_gate",
     "secrets_match",
     "station_settings",
     "store_catalog",

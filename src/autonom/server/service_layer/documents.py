@@ -6,15 +6,23 @@ A completed document is never refused (invariant 6): what needs a person becomes
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from autonom.contracts import Operation
-from autonom.domain import DayClosed
+from autonom.domain import DayClosed, GateScanned
 from autonom.server.adapters import SqlUnitOfWork
+from autonom.server.service_layer import gate
 from autonom.server.service_layer.day_closes import apply_day_close
 
 
 def apply(uow: SqlUnitOfWork, till_number: int, operation: Operation) -> None:
     """Write what ``operation``'s document means on the server, by its kind."""
-    if isinstance(operation.event, DayClosed):
+    event = operation.event
+    if isinstance(event, DayClosed):
         apply_day_close(uow, till_number, operation)
         return
-    raise TypeError(f"no applier for {operation.event.kind}")  # every kind has a case
+    if isinstance(event, GateScanned):
+        # The same rule as the live call: a scan it registered already is a duplicate.
+        gate.register_scan(uow, event, now=datetime.now(UTC))
+        return
+    raise TypeError(f"no applier for {event.kind}")  # every kind has a case

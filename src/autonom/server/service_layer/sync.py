@@ -19,7 +19,7 @@ from autonom.server.domain import (
     plan_push,
     replay_ticket,
 )
-from autonom.server.service_layer import documents
+from autonom.server.service_layer import documents, gate
 
 
 def push(*, uow: SqlUnitOfWork, till_number: int, batch: PushBatch) -> PushResult:
@@ -68,8 +68,9 @@ def _apply_ticket_events(
     uow: SqlUnitOfWork, till_number: int, operations: Sequence[Operation], now: datetime
 ) -> None:
     """Keep the operations, raise the flags the findings call for, rebuild each ticket
-    (both tickets of a move: each has its own event). A ticket lines moved away from drops
-    their rows (``prune``); no other event takes a line off a ticket."""
+    (both tickets of a move: each has its own event), and write the admissions the closed
+    ones sold (one statement for the batch). A ticket lines moved away from drops their
+    rows (``prune``); no other event takes a line off a ticket."""
     ticket_ids = [op.event.document_id for op in operations]
     moved_from = {op.event.ticket_id for op in operations if isinstance(op.event, BookingsMovedOut)}
     uow.tickets.lock(ticket_ids)
@@ -96,6 +97,7 @@ def _apply_ticket_events(
     for ticket_id in dict.fromkeys(ticket_ids):
         rebuilt = replay_ticket(uow.operations.events_of(ticket_id))
         uow.tickets.save(rebuilt, prune=ticket_id in moved_from)
+    gate.register_sold(uow, [t for t, known in facts.items() if known.closed], now=now)
 
 
 def _facts_of(ticket: TicketPublic | None) -> TicketFacts:

@@ -8,6 +8,7 @@ becomes a ``Refusal`` carrying the server's own code, message and detail.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import httpx
@@ -15,6 +16,8 @@ from pydantic import BaseModel, ValidationError
 
 from autonom.contracts import (
     ErrorBody,
+    GateScanIn,
+    GateScanPublic,
     HeartbeatAck,
     HeartbeatReport,
     MasterData,
@@ -35,6 +38,8 @@ TABLE_LOOKUP_TIMEOUT = httpx.Timeout(0.7, connect=0.3)
 
 # The heartbeat's report must not outlast the heartbeat's own verdict on the link.
 REPORT_TIMEOUT = httpx.Timeout(1.0, connect=0.5)
+# A guest waits at the gate while the server is asked about a scan (R2.6).
+SCAN_TIMEOUT = httpx.Timeout(0.7, connect=0.3)
 
 _Model = TypeVar("_Model", bound=BaseModel)
 
@@ -118,6 +123,25 @@ class ServerLink:
         tickets = [self._parse(TicketPublic, t) for t in answer]
         tickets.sort(key=lambda t: t.opened_at)
         return tickets[0] if tickets else None
+
+    def register_scan(self, scan: GateScanIn) -> GateScanPublic:
+        """Have the server judge and register a scan now; its answer (R2.6)."""
+        answer = self._call(
+            "POST", "/gate-scans", json=scan.model_dump(mode="json"), timeout=SCAN_TIMEOUT
+        )
+        return self._parse(GateScanPublic, answer)
+
+    def gate_scans(self, nonces: Sequence[str]) -> list[GateScanPublic]:
+        """Those of this till's scans ``nonces`` the server has registered, with results."""
+        answer = self._call(
+            "GET",
+            "/gate-scans",
+            params={"nonces": list(nonces), "limit": len(nonces)},
+            timeout=REPORT_TIMEOUT,
+        )
+        if not isinstance(answer, list):
+            raise ServerUnreachable("the server's answer about gate scans was not a list")
+        return [self._parse(GateScanPublic, scan) for scan in answer]
 
     def close(self) -> None:
         self._client.close()

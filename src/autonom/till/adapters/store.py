@@ -177,6 +177,23 @@ MIGRATIONS: tuple[str, ...] = (
         report TEXT NOT NULL
     );
     """,
+    # 5: the scans read at this till's gates (R2.6), each with the server's result once
+    # known (NULL: pending, registered after the outage).
+    """
+    CREATE TABLE gate_scans (
+        nonce TEXT PRIMARY KEY,
+        number TEXT NOT NULL,
+        gate TEXT NOT NULL,
+        operator_number INTEGER NOT NULL,
+        scanned_at TEXT NOT NULL,
+        offline INTEGER NOT NULL,
+        result TEXT,
+        reason TEXT,
+        registered_at TEXT
+    );
+    CREATE INDEX gate_scans_by_time ON gate_scans (scanned_at);
+    CREATE INDEX gate_scans_pending ON gate_scans (scanned_at) WHERE result IS NULL;
+    """,
 )
 
 

@@ -30,6 +30,7 @@ from autonom.contracts import Operation
 from autonom.domain import Event, JournalEntry, Ticket
 from autonom.domain.journal import next_entry
 from autonom.till.adapters.day_closes import DayCloses
+from autonom.till.adapters.gate_scans import GateScanRepository
 from autonom.till.adapters.outbox import Outbox
 from autonom.till.adapters.repository import (
     MasterDataSnapshot,
@@ -57,6 +58,7 @@ class SqliteReadUnitOfWork:
     receipts: ReceiptRepository
     outbox: Outbox
     day_closes: DayCloses
+    gate_scans: GateScanRepository
 
     def __init__(self, store: TillStore) -> None:
         self._store = store
@@ -74,6 +76,7 @@ class SqliteReadUnitOfWork:
         self.receipts = ReceiptRepository(conn)
         self.outbox = Outbox(conn)
         self.day_closes = DayCloses(conn)
+        self.gate_scans = GateScanRepository(conn)
         return self
 
     def __exit__(
@@ -95,6 +98,7 @@ class SqliteUnitOfWork:
     receipts: ReceiptRepository
     outbox: Outbox
     day_closes: DayCloses
+    gate_scans: GateScanRepository
 
     def __init__(self, store: TillStore, clock: Clock) -> None:
         self._store = store
@@ -126,6 +130,7 @@ class SqliteUnitOfWork:
         self.receipts = ReceiptRepository(self._conn)
         self.outbox = Outbox(self._conn)
         self.day_closes = DayCloses(self._conn)
+        self.gate_scans = GateScanRepository(self._conn)
         return self
 
     def __exit__(

@@ -17,7 +17,10 @@ from typing import Protocol, Self
 
 from autonom.contracts import MasterData, TicketPublic
 from autonom.domain import Event, Item, NumberRange, Operator, Receipt, TaxRate, Ticket
+from autonom.domain.admission import ScanResult
+from autonom.domain.events import GateScanned
 from autonom.domain.reports import PeriodStart, ZReport
+from autonom.till.adapters.gate_scans import GateScan
 from autonom.till.adapters.outbox import UnsentDocument
 from autonom.till.adapters.repository import SnapshotInfo
 
@@ -112,6 +115,24 @@ class DayCloses(DayCloseHistory, Protocol):
     def add(self, report: ZReport) -> None: ...
 
 
+class GateScans(Protocol):
+    """The scans read at this till's gates, with the server's results (R2.6)."""
+
+    def add(self, scan: GateScanned) -> None: ...
+
+    def get(self, nonce: str) -> GateScan | None: ...
+
+    def recent(self, limit: int) -> list[GateScan]: ...
+
+    def pending(self, limit: int) -> list[GateScan]: ...
+
+    def pending_count(self) -> int: ...
+
+    def record_result(
+        self, nonce: str, result: ScanResult, reason: str | None, registered_at: datetime
+    ) -> None: ...
+
+
 class TillReadUnitOfWork(Protocol):
     """A consistent read of the till's data; never writes, never takes the sales lock."""
 
@@ -130,6 +151,9 @@ class TillReadUnitOfWork(Protocol):
 
     @property
     def day_closes(self) -> DayCloseHistory: ...
+
+    @property
+    def gate_scans(self) -> GateScans: ...
 
     @property
     def till_number(self) -> int: ...

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -73,6 +74,12 @@ class Uploader:
         self._thread: threading.Thread | None = None
         self._last_error: str | None = None
         self._last_success: datetime | None = None
+        self._after_push: list[Callable[[], object]] = []
+
+    def after_push(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` on this thread after every round that reached the server, e.g.
+        to fetch what the push just made known (the results of gate scans, R2.6)."""
+        self._after_push.append(callback)
 
     # -- the page's view ---------------------------------------------------------------
 
@@ -140,9 +147,17 @@ class Uploader:
                 self._stop.wait(MAX_BACKOFF)
                 continue
             backoff = FIRST_BACKOFF
+            self._pushed()
             # Nothing left: sleep until the next commit, but look again now and then in
             # case a commit came from another process on the same file.
             self._wake.wait(MAX_BACKOFF)
+
+    def _pushed(self) -> None:
+        for callback in self._after_push:
+            try:
+                callback()
+            except Exception:  # a bug there must not end the upload
+                log.exception("after-push callback failed")
 
     def _checkpoint(self) -> None:
         try:

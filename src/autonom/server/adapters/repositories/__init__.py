@@ -9,6 +9,11 @@ from autonom.server.adapters.repositories.back_office import (
     TillRecord,
 )
 from autonom.server.adapters.repositories.day_closes import DayCloseRecord, DayCloseRepository
+from autonom.server.adapters.repositories.gate import (
+    AdmissionRecord,
+    AdmissionRepository,
+    GateScanRepository,
+)
 from autonom.server.adapters.repositories.heartbeat import (
     ModeEventRepository,
     StationSettingsRepository,
@@ -24,11 +29,14 @@ from autonom.server.adapters.repositories.sync import (
 )
 
 __all__ = [
+    "AdmissionRecord",
+    "AdmissionRepository",
     "BackOfficeQueries",
     "DayCloseRecord",
     "DayCloseRepository",
     "FlagRecord",
     "FlagRepository",
+    "GateScanRepository",
     "MasterDataRepository",
     "ModeEventRepository",
     "OperationRepository",

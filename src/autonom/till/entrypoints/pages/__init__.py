@@ -1,11 +1,12 @@
 """The cashier page, one ``APIRouter`` per screen family: logging in, tickets (and paying
-them), receipts, and the status line with the mode dialog. Each route parses the form,
-calls the till's service layer (``Till.selling``) and renders a template or redirects
-(post/redirect/get); a refusal comes back as an alert on the screen the cashier was on."""
+them), receipts, the status line with the mode dialog, and the gate. Each route parses the
+form, calls the till's service layer (``Till.selling``, ``Till.gate``) and renders a
+template or redirects (post/redirect/get); a refusal comes back as an alert on the screen
+the cashier was on."""
 
 from __future__ import annotations
 
-from autonom.till.entrypoints.pages import login, receipts, reports, status, tables, tickets
+from autonom.till.entrypoints.pages import gate, login, receipts, reports, status, tables, tickets
 
 ROUTERS = (
     login.router,
@@ -13,6 +14,7 @@ ROUTERS = (
     tables.router,
     receipts.router,
     reports.router,
+    gate.router,
     status.router,
 )
 
