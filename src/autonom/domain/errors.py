@@ -41,6 +41,8 @@ ALREADY_VOIDED = "ALREADY_VOIDED"
 VOID_REASON_MISSING = "VOID_REASON_MISSING"
 UNDERPAID = "UNDERPAID"
 CARD_OVERPAID = "CARD_OVERPAID"
+VOUCHER_OVERPAID = "VOUCHER_OVERPAID"
+ACCOUNT_OVERPAID = "ACCOUNT_OVERPAID"
 RANGE_EXHAUSTED = "RANGE_EXHAUSTED"
 BAD_RECEIPT_NUMBER = "BAD_RECEIPT_NUMBER"
 BAD_TILL_NUMBER = "BAD_TILL_NUMBER"
@@ -65,6 +67,8 @@ TICKET_CLOSED_TWICE = "TICKET_CLOSED_TWICE"
 CHANGED_AFTER_CLOSE = "CHANGED_AFTER_CLOSE"
 UNKNOWN_BOOKING = "UNKNOWN_BOOKING"
 RECEIPT_NUMBER_REUSED = "RECEIPT_NUMBER_REUSED"
+VOUCHER_NOT_REDEEMED = "VOUCHER_NOT_REDEEMED"  # a receipt paid by a voucher the server did not hold
+ACCOUNT_OVER_LIMIT = "ACCOUNT_OVER_LIMIT"  # a receipt put a customer over the credit limit
 
 # -- the till's own refusals (the cashier page, the till's JSON API, the mode dialog) ---------
 STORAGE_FAILED = "STORAGE_FAILED"
@@ -75,6 +79,19 @@ EMERGENCY_NOT_ALLOWED = "EMERGENCY_NOT_ALLOWED"  # R1.4: the station settings fo
 SERVER_UNREACHABLE = "SERVER_UNREACHABLE"
 FEATURE_OFFLINE = "FEATURE_OFFLINE"  # R2.4: the capability matrix refuses the function now
 EVENT_TICKET_OFFLINE = "EVENT_TICKET_OFFLINE"  # R2.6: event tickets need the server
+# A voucher or an account is paid through the server's function, never as a plain tender.
+TENDER_NEEDS_SERVER = "TENDER_NEEDS_SERVER"
+
+# -- the functions that need the server (R2.4, docs/server-functions.md) ----------------------
+VOUCHER_UNKNOWN = "VOUCHER_UNKNOWN"  # no such voucher, nor could there be one
+VOUCHER_NOT_REGISTERED = "VOUCHER_NOT_REGISTERED"  # sold in emergency mode, not synced yet
+VOUCHER_EXHAUSTED = "VOUCHER_EXHAUSTED"
+VOUCHER_INSUFFICIENT = "VOUCHER_INSUFFICIENT"  # more than its remaining value
+REDEMPTION_CONFLICT = "REDEMPTION_CONFLICT"  # a redemption_id reused for another redemption
+CUSTOMER_UNKNOWN = "CUSTOMER_UNKNOWN"
+ACCOUNT_LIMIT_REACHED = "ACCOUNT_LIMIT_REACHED"
+EVENT_UNKNOWN = "EVENT_UNKNOWN"
+EVENT_SOLD_OUT = "EVENT_SOLD_OUT"
 
 # -- the HTTP boundary of the server and the till (autonom.web) ------------------------------
 INVALID_INPUT = "INVALID_INPUT"

@@ -127,6 +127,7 @@ TEXT_LIMITS: dict[str, int] = {
     "reason": limits.MAX_REASON_LENGTH,
     "receipt_number": limits.MAX_RECEIPT_NUMBER_LENGTH,
     "issued_number": limits.MAX_RECEIPT_NUMBER_LENGTH,
+    "reference": limits.MAX_REFERENCE_LENGTH,
 }
 WHOLE_LIMITS: dict[str, tuple[int, int]] = {
     "quantity": (1, limits.MAX_QUANTITY),
@@ -145,8 +146,9 @@ AMOUNT_LIMITS: dict[str, tuple[Decimal, Decimal]] = {
     "percent": (Decimal(0), limits.MAX_PERCENT),
 }
 COUNT_LIMITS: dict[str, int] = {"taxes": limits.MAX_TAX_LINES, "payments": limits.MAX_TENDERS}
-# The fields that may be None: a counter sale's table, a booking of goods' issued number.
-OPTIONAL = frozenset({"table", "issued_number"})
+# The fields that may be None: a counter sale's table, a booking of goods' issued number,
+# a cash or card payment's reference.
+OPTIONAL = frozenset({"table", "issued_number", "reference"})
 
 
 def check_event(event: Event) -> list[str]:

@@ -19,6 +19,7 @@ from autonom.till.service_layer.capabilities import BackendBoard, Capabilities
 from autonom.till.service_layer.heartbeat import Heartbeat
 from autonom.till.service_layer.modes import ModeKeeper
 from autonom.till.service_layer.selling import Selling, count_local_open_tickets
+from autonom.till.service_layer.server_functions import ServerFunctions
 from autonom.till.service_layer.snapshot import REFRESH_INTERVAL, SnapshotKeeper
 from autonom.till.service_layer.uploader import Uploader
 
@@ -72,6 +73,7 @@ class Till:
     clock: Clock
     selling: Selling
     backends: BackendBoard  # which backends are down, as the server and the devices say
+    server_functions: ServerFunctions  # vouchers, accounts, the settlement: asked live (R2.4)
 
     @property
     def number(self) -> int:
@@ -164,4 +166,5 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         clock=clock,
         selling=selling,
         backends=backends,
+        server_functions=ServerFunctions(selling, link),
     )

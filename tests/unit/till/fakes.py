@@ -197,7 +197,7 @@ class FakeOutbox:
             UnsentDocument(
                 seq=o.seq,
                 kind=o.event.kind,
-                ticket_id=o.event.ticket_id,
+                document_id=o.event.document_id,
                 recorded_at=o.recorded_at,
                 receipt_number=(
                     o.event.receipt_number if isinstance(o.event, TicketClosed) else None

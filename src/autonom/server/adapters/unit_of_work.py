@@ -12,7 +12,10 @@ from sqlalchemy import Connection, Engine, RootTransaction
 
 from autonom.server.adapters.database import write_connection
 from autonom.server.adapters.repositories import (
+    BackendRepository,
     BackOfficeQueries,
+    CustomerRepository,
+    EventRepository,
     FlagRepository,
     MasterDataRepository,
     ModeEventRepository,
@@ -22,6 +25,7 @@ from autonom.server.adapters.repositories import (
     TicketRepository,
     TillRepository,
     TillStatusRepository,
+    VoucherRepository,
 )
 
 
@@ -38,6 +42,10 @@ class SqlUnitOfWork:
     till_status: TillStatusRepository
     mode_events: ModeEventRepository
     back_office: BackOfficeQueries
+    vouchers: VoucherRepository
+    customers: CustomerRepository
+    events: EventRepository
+    backends: BackendRepository
 
     def __init__(self, engine: Engine, store_id: int, *, write: bool = True) -> None:
         self.engine = engine
@@ -60,6 +68,10 @@ class SqlUnitOfWork:
         self.till_status = TillStatusRepository(connection, self.store_id)
         self.mode_events = ModeEventRepository(connection, self.store_id)
         self.back_office = BackOfficeQueries(connection, self.store_id)
+        self.vouchers = VoucherRepository(connection, self.store_id)
+        self.customers = CustomerRepository(connection, self.store_id)
+        self.events = EventRepository(connection, self.store_id)
+        self.backends = BackendRepository(connection, self.store_id)
         return self
 
     def commit(self) -> None:

@@ -95,6 +95,12 @@ def get_caller(context: ContextDep, bearer: BearerDep, uow: ReadUnitOfWorkDep) -
     return Caller(till_number=authenticate_till(uow=uow, credential=credential))
 
 
+def get_calling_till(bearer: BearerDep, uow: ReadUnitOfWorkDep) -> int:
+    """The till calling, proven by its credential (401 BAD_CREDENTIAL); for till routes
+    without a till number in the path."""
+    return authenticate_till(uow=uow, credential=bearer.credentials if bearer else None)
+
+
 def get_till(number: PathTillNumber, bearer: BearerDep, uow: ReadUnitOfWorkDep) -> int:
     """The till of the path, proven by its own credential (401 BAD_CREDENTIAL, 403 WRONG_TILL)."""
     credential = bearer.credentials if bearer else None
@@ -107,3 +113,4 @@ AdminDep = Annotated[Caller, Depends(get_admin)]
 AdminPageDep = Annotated[Caller, Depends(get_page_admin)]
 CallerDep = Annotated[Caller, Depends(get_caller)]
 TillDep = Annotated[int, Depends(get_till)]
+CallingTillDep = Annotated[int, Depends(get_calling_till)]

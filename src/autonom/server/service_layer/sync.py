@@ -19,7 +19,7 @@ from autonom.server.domain import (
     plan_push,
     replay_ticket,
 )
-from autonom.server.service_layer import documents
+from autonom.server.service_layer import documents, server_functions
 
 
 def push(*, uow: SqlUnitOfWork, till_number: int, batch: PushBatch) -> PushResult:
@@ -67,8 +67,10 @@ def _apply(uow: SqlUnitOfWork, till_number: int, operations: Sequence[Operation]
 def _apply_ticket_events(
     uow: SqlUnitOfWork, till_number: int, operations: Sequence[Operation], now: datetime
 ) -> None:
-    """Keep the operations, raise the flags the findings call for, rebuild each ticket."""
+    """Keep the operations, raise the flags the findings call for, rebuild each ticket, and
+    let each receipt settle what was held for its ticket (``server_functions``)."""
     ticket_ids = [op.event.document_id for op in operations]
+    closes: list[tuple[int, TicketClosed]] = []
     uow.tickets.lock(ticket_ids)
     facts: dict[str, TicketFacts] = {}
     for op in operations:
@@ -89,9 +91,18 @@ def _apply_ticket_events(
         uow.operations.add(till_number, op, at=now)
         if isinstance(event, TicketClosed):
             uow.receipts.add(event, duplicate=reused)
+            closes.append((op.seq, event))
         ticket.note(event)
+    rebuilt = {}
     for ticket_id in dict.fromkeys(ticket_ids):
-        uow.tickets.save(replay_ticket(uow.operations.events_of(ticket_id)))
+        rebuilt[ticket_id] = replay_ticket(uow.operations.events_of(ticket_id))
+        uow.tickets.save(rebuilt[ticket_id])
+    for seq, closed in closes:
+        receipt = rebuilt[closed.ticket_id].receipt
+        assert receipt is not None  # the ticket was rebuilt with its close
+        server_functions.receipt_arrived(
+            uow, till_number=till_number, seq=seq, closed=closed, receipt=receipt, now=now
+        )
 
 
 def _facts_of(ticket: TicketPublic | None) -> TicketFacts:

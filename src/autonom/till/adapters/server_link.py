@@ -8,7 +8,9 @@ becomes a ``Refusal`` carrying the server's own code, message and detail.
 from __future__ import annotations
 
 import threading
+from datetime import date
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -25,6 +27,11 @@ from autonom.contracts import (
     TillRegistered,
     TillRegistration,
 )
+from autonom.contracts.server_functions import (
+    OperatorSettlementPublic,
+    RedemptionIn,
+    RedemptionPublic,
+)
 from autonom.domain import Refusal
 
 API = "/api/v1"
@@ -32,6 +39,10 @@ CONNECT_TIMEOUT = 0.5
 READ_TIMEOUT = 2.0
 # Opening a table asks the server for its ticket while the cashier waits: keep it short.
 TABLE_LOOKUP_TIMEOUT = httpx.Timeout(0.7, connect=0.3)
+
+# A function that needs the server (a voucher, a report) while the cashier waits: short;
+# no answer in time is a clear refusal, never a hang (R2.4).
+SERVER_FUNCTION_TIMEOUT = httpx.Timeout(1.5, connect=0.3)
 
 # The heartbeat's report must not outlast the heartbeat's own verdict on the link.
 REPORT_TIMEOUT = httpx.Timeout(1.0, connect=0.5)
@@ -118,6 +129,28 @@ class ServerLink:
         tickets = [self._parse(TicketPublic, t) for t in answer]
         tickets.sort(key=lambda t: t.opened_at)
         return tickets[0] if tickets else None
+
+    # -- the functions that need the server (R2.4): asked live, never queued ---------------
+
+    def redeem_voucher(self, number: str, request: RedemptionIn) -> RedemptionPublic:
+        """Hold part of a voucher's value for a ticket (idempotent by ``redemption_id``)."""
+        answer = self._call(
+            "POST",
+            f"/vouchers/{quote(number, safe='')}/redeem",
+            json=request.model_dump(mode="json"),
+            timeout=SERVER_FUNCTION_TIMEOUT,
+        )
+        return self._parse(RedemptionPublic, answer)
+
+    def operator_settlement(self, operator_number: int, day: date) -> OperatorSettlementPublic:
+        """The operator's receipts of ``day`` on every till, as the server holds them."""
+        answer = self._call(
+            "GET",
+            "/reports/operator-settlement",
+            params={"operator": operator_number, "day": day.isoformat()},
+            timeout=SERVER_FUNCTION_TIMEOUT,
+        )
+        return self._parse(OperatorSettlementPublic, answer)
 
     def close(self) -> None:
         self._client.close()

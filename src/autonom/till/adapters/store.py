@@ -162,6 +162,10 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE UNIQUE INDEX bookings_by_issued_number ON bookings (issued_number)
         WHERE issued_number IS NOT NULL;
     """,
+    # 4: a payment names the voucher or the customer account it was paid with.
+    """
+    ALTER TABLE payments ADD COLUMN reference TEXT;
+    """,
 )
 
 

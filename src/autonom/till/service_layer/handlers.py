@@ -76,9 +76,10 @@ def tenders_as_typed(tendered: Iterable[Tendered], due: Decimal) -> tuple[Tender
     for typed in tendered:
         if typed.amount is None:
             if due > 0:
-                tenders.append(Tender(typed.method, due))
+                tenders.append(Tender(typed.method, due, typed.reference))
         else:
-            tenders.append(Tender(typed.method, parse_amount(typed.amount, allow_zero=False)))
+            amount = parse_amount(typed.amount, allow_zero=False)
+            tenders.append(Tender(typed.method, amount, typed.reference))
     return tuple(tenders)
 
 

@@ -21,7 +21,8 @@ from datetime import date, datetime, time, timedelta
 import structlog
 
 from autonom.devices.printer import PrinterUnavailable, ReceiptPrinter, StoreHeader, receipt_text
-from autonom.domain import Item, Operator, Receipt, Ticket, TicketStatus
+from autonom.domain import Item, Operator, Receipt, Refusal, Ticket, TicketStatus, errors
+from autonom.domain.payment import AUTHORISED_BY_SERVER
 from autonom.till.adapters.outbox import UnsentDocument
 from autonom.till.adapters.unit_of_work import Clock
 from autonom.till.domain import Choice, Mode
@@ -182,7 +183,15 @@ class Selling:
     ) -> Closed:
         """Close the ticket into a receipt with the tenders as typed, then print it. The
         receipt is saved before the printer is touched, so a printer failure never undoes
-        the sale; an undecided outage refuses the close (R1.4, in the handler)."""
+        the sale; an undecided outage refuses the close (R1.4, in the handler). A voucher
+        or an account is paid through ``ServerFunctions`` only (TENDER_NEEDS_SERVER)."""
+        if any(t.method in AUTHORISED_BY_SERVER for t in tendered):
+            raise Refusal(
+                errors.TENDER_NEEDS_SERVER,
+                "A voucher is paid with 'Redeem voucher' and an account with 'On account': "
+                "the server says yes before the ticket is closed.",
+                422,
+            )
         receipt = handlers.close_ticket(
             CloseTicket(
                 ticket_id=ticket_id, tenders=tuple(tendered), operator_number=operator_number

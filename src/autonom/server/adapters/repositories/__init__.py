@@ -14,6 +14,13 @@ from autonom.server.adapters.repositories.heartbeat import (
     TillStatusRepository,
 )
 from autonom.server.adapters.repositories.master_data import MasterDataRepository
+from autonom.server.adapters.repositories.server_functions import (
+    BackendRecord,
+    BackendRepository,
+    CustomerRepository,
+    EventRepository,
+    VoucherRepository,
+)
 from autonom.server.adapters.repositories.sync import (
     FlagRepository,
     OperationRepository,
@@ -24,6 +31,10 @@ from autonom.server.adapters.repositories.sync import (
 
 __all__ = [
     "BackOfficeQueries",
+    "BackendRecord",
+    "BackendRepository",
+    "CustomerRepository",
+    "EventRepository",
     "FlagRecord",
     "FlagRepository",
     "MasterDataRepository",
@@ -36,4 +47,5 @@ __all__ = [
     "TillRecord",
     "TillRepository",
     "TillStatusRepository",
+    "VoucherRepository",
 ]

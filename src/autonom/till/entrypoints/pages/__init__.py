@@ -5,8 +5,14 @@ calls the till's service layer (``Till.selling``) and renders a template or redi
 
 from __future__ import annotations
 
-from autonom.till.entrypoints.pages import login, receipts, status, tickets
+from autonom.till.entrypoints.pages import login, receipts, server_functions, status, tickets
 
-ROUTERS = (login.router, tickets.router, receipts.router, status.router)
+ROUTERS = (
+    login.router,
+    tickets.router,
+    receipts.router,
+    status.router,
+    server_functions.router,
+)
 
 __all__ = ["ROUTERS"]

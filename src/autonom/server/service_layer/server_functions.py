@@ -1,0 +1,182 @@
+"""The functions that need the server (R2.4), on the server: redeeming a voucher, the
+operator settlement, and what a receipt's arrival settles (vouchers it sold, the
+redemptions held for its ticket). The rules are ``server.domain.server_functions``'; each
+handler reads what they need, writes what they decided and ends in ``uow.commit()``.
+
+A till calls these live and never queues them: in emergency mode its capability matrix
+refuses them before any call (docs/server-functions.md).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from autonom.contracts.server_functions import (
+    OperatorSettlementPublic,
+    PaymentTotal,
+    RedemptionIn,
+    RedemptionPublic,
+    SettlementReceiptPublic,
+    VoucherPublic,
+)
+from autonom.domain import Receipt, Refusal, TicketClosed, errors
+from autonom.domain.money import ZERO
+from autonom.server.adapters import SqlUnitOfWork
+from autonom.server.domain import Finding
+from autonom.server.domain.server_functions import (
+    RedemptionFacts,
+    RedemptionState,
+    check_redemption,
+    check_same_redemption,
+    settle_redemptions,
+    voucher_number,
+    vouchers_sold,
+)
+from autonom.server.domain.server_functions import (
+    operator_settlement as settle_operator,
+)
+
+# -- vouchers ----------------------------------------------------------------------------
+
+
+def redeem_voucher(
+    *, uow: SqlUnitOfWork, till_number: int, number: str, request: RedemptionIn, now: datetime
+) -> RedemptionPublic:
+    """Hold ``request.amount`` of the voucher for the ticket, at most once per
+    ``redemption_id``, atomically: the voucher's row is locked to commit, so two tills
+    redeeming it at once take turns and the second sees what the first took. An earlier,
+    unsettled redemption of the same voucher for the same ticket is replaced."""
+    parsed = voucher_number(number)
+    number = str(parsed)
+    with uow:
+        voucher = uow.vouchers.get(number, lock=True)
+        existing = uow.vouchers.redemption(request.redemption_id)
+        if existing is not None:
+            check_same_redemption(
+                existing, number=number, ticket_id=request.ticket_id, amount=request.amount
+            )
+            assert voucher is not None  # a redemption exists only of a registered voucher
+            return _redemption_public(existing, voucher.remaining)
+        replaced = uow.vouchers.held_for(request.ticket_id, voucher_number=number)
+        given_back = sum((r.amount for r in replaced), ZERO)
+        check_redemption(
+            number=parsed,
+            amount=request.amount,
+            voucher=voucher,
+            replaced=given_back,
+            issuer_registered=uow.tills.is_registered(parsed.till),
+        )
+        assert voucher is not None
+        for old in replaced:
+            uow.vouchers.settle(old.redemption_id, RedemptionState.RELEASED, at=now)
+        uow.vouchers.change_remaining(number, given_back - request.amount)
+        redemption = RedemptionFacts(
+            redemption_id=request.redemption_id,
+            voucher_number=number,
+            ticket_id=request.ticket_id,
+            till_number=till_number,
+            amount=request.amount,
+            state=RedemptionState.HELD,
+        )
+        uow.vouchers.hold(redemption, at=now)
+        uow.commit()
+    return _redemption_public(redemption, voucher.remaining + given_back - request.amount)
+
+
+def voucher(*, uow: SqlUnitOfWork, number: str) -> VoucherPublic:
+    """A voucher as the server holds it (VOUCHER_UNKNOWN when it does not)."""
+    parsed = str(voucher_number(number))
+    with uow:
+        found = uow.vouchers.get(parsed)
+    if found is None:
+        raise Refusal(errors.VOUCHER_UNKNOWN, f"The server has no voucher {parsed}.", 404)
+    return VoucherPublic(
+        number=found.number,
+        value=found.value,
+        remaining=found.remaining,
+        till_number=found.till_number,
+        receipt_number=found.receipt_number,
+        sold_at=found.sold_at,
+    )
+
+
+def _redemption_public(redemption: RedemptionFacts, remaining: Decimal) -> RedemptionPublic:
+    return RedemptionPublic(
+        redemption_id=redemption.redemption_id,
+        voucher_number=redemption.voucher_number,
+        ticket_id=redemption.ticket_id,
+        amount=redemption.amount,
+        remaining=remaining,
+        state=redemption.state.value,
+    )
+
+
+# -- a receipt arrives ------------------------------------------------------------------------
+
+
+def receipt_arrived(
+    uow: SqlUnitOfWork,
+    *,
+    till_number: int,
+    seq: int,
+    closed: TicketClosed,
+    receipt: Receipt,
+    now: datetime,
+) -> None:
+    """Inside the push's transaction, for each receipt it brings: register the vouchers it
+    sold and settle the redemptions held for its ticket (used when it pays with them,
+    released otherwise). Never refuses: what needs a person becomes a flag."""
+    for sold in vouchers_sold(receipt):
+        uow.vouchers.register(sold)
+    found: list[Finding] = []
+    held = uow.vouchers.held_for(closed.ticket_id)
+    for number in sorted({r.voucher_number for r in held}):
+        uow.vouchers.get(number, lock=True)  # as a redemption does: the voucher first
+    settled = settle_redemptions(held, closed)
+    for used in settled.used:
+        uow.vouchers.settle(
+            used.redemption_id, RedemptionState.USED, at=now, receipt_number=closed.receipt_number
+        )
+    for released in settled.released:
+        uow.vouchers.settle(released.redemption_id, RedemptionState.RELEASED, at=now)
+        uow.vouchers.change_remaining(released.voucher_number, released.amount)
+    found += settled.findings
+    for finding in found:
+        uow.flags.add(
+            till_number=till_number,
+            seq=seq,
+            ticket_id=closed.ticket_id,
+            code=finding.code,
+            message=finding.message,
+        )
+
+
+# -- the operator settlement ------------------------------------------------------------------
+
+
+def operator_settlement(
+    *, uow: SqlUnitOfWork, operator_number: int, day: date
+) -> OperatorSettlementPublic:
+    """The operator's receipts of ``day`` (UTC) on every till that has sent them."""
+    start = datetime.combine(day, time(), tzinfo=UTC)
+    with uow:
+        closed = uow.receipts.closed_between(start, start + timedelta(days=1))
+    settlement = settle_operator(operator_number, day, closed)
+    return OperatorSettlementPublic(
+        operator_number=operator_number,
+        day=day,
+        receipt_count=len(settlement.receipts),
+        total=settlement.total,
+        payments=[
+            PaymentTotal(method=method, amount=amount)
+            for method, amount in settlement.payments.items()
+        ],
+        tills=settlement.tills,
+        receipts=[
+            SettlementReceiptPublic(
+                number=r.number, till_number=r.till_number, closed_at=r.closed_at, total=r.total
+            )
+            for r in settlement.receipts
+        ],
+    )

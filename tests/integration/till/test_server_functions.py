@@ -1,0 +1,140 @@
+"""The functions that need the server, with a real server and a real till process (R2.4):
+a voucher sold at the till is redeemed live and the receipt names it; with the server
+stopped, redeeming is refused at once and nothing is written; the operator settlement
+offline is the notice that closes itself after 45 s."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.integration.till.conftest import TILL, TillApi, wait_for
+from tests.support.processes import ADMIN_TOKEN, Part, start_seeded_server, till_part
+
+pytestmark = pytest.mark.e2e
+
+VOUCHER_PLU = "900"
+
+
+@dataclass
+class Store:
+    server: Part
+    till: Part
+    cashier: TillApi
+
+    def back_office(self) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.server.url + "/api/v1",
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+            timeout=10,
+        )
+
+    def pay_with_voucher(self, ticket_id: str, number: str, amount: str | None) -> httpx.Response:
+        return self.cashier.http.post(
+            f"/api/tickets/{ticket_id}/pay/voucher",
+            json={"number": number, "amount": amount, "rest": "cash", "print_receipt": False},
+        )
+
+    def synced(self) -> dict[str, Any]:
+        return wait_for(
+            lambda: (s := self.cashier.status())["unsent_operations"] == 0 and s,
+            seconds=20,
+            what="the till's upload",
+        )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    server = start_seeded_server(tmp_path / "server")
+    till = till_part(tmp_path, TILL, server.url).start()
+    store = Store(server, till, TillApi.at(till.url))
+    try:
+        with store.back_office() as back_office:
+            item = {"name": "Gift voucher 20", "price": "20.00", "tax_code": "A", "kind": "voucher"}
+            assert back_office.put(f"/items/{VOUCHER_PLU}", json=item).status_code == 200
+        store.cashier.wait_until_ready()
+        store.cashier.log_in()
+        assert store.cashier.http.post("/api/master-data/refresh").status_code == 200
+        store.cashier.wait_for_mode("live")
+        yield store
+    finally:
+        store.till.stop()
+        server.stop()
+
+
+def test_a_voucher_sold_here_is_redeemed_live_and_refused_at_once_without_the_server(
+    store: Store,
+) -> None:
+    sale = store.cashier.open()
+    [voucher_line] = store.cashier.book(sale, VOUCHER_PLU)["bookings"]
+    number = voucher_line["issued_number"]
+    assert number == f"{TILL}000001-03"
+    store.cashier.close(sale)
+    store.synced()
+
+    ticket = store.cashier.open()
+    store.cashier.book(ticket, "100", 3)  # 7.20
+    paid = store.pay_with_voucher(ticket, number, "5.00")
+    assert paid.status_code == 201, paid.text
+    assert any(
+        line.startswith(f"Voucher {number}") and line.endswith("5.00")
+        for line in paid.json()["lines"]
+    )
+    assert paid.json()["change"] == "0.00"
+    store.synced()
+    with store.back_office() as back_office:
+        assert back_office.get(f"/vouchers/{number}").json()["remaining"] == "15.00"
+        assert back_office.get("/flags").json() == []
+
+    waiting = store.cashier.open()
+    store.cashier.book(waiting, "100")
+    store.synced()
+    store.server.stop()
+    started = time.monotonic()
+    right_away = store.pay_with_voucher(waiting, number, None)
+    took = time.monotonic() - started
+    # Before the heartbeat has judged the link the call itself fails fast; after, the
+    # matrix refuses without calling. Either way at once, and nothing is written.
+    assert (right_away.status_code, right_away.json()["code"]) in (
+        (503, "SERVER_UNREACHABLE"),
+        (409, "FEATURE_OFFLINE"),
+    ), right_away.text
+    assert took < 2.0
+    store.cashier.wait_for_mode("outage_pending", seconds=10)
+
+    started = time.monotonic()
+    refused = store.pay_with_voucher(waiting, number, None)
+    took = time.monotonic() - started
+    settlement = store.cashier.http.get("/api/operator-settlement")
+
+    assert (refused.status_code, refused.json()["code"]) == (409, "FEATURE_OFFLINE")
+    assert refused.json()["detail"]["function"] == "voucher_redeem"
+    assert took < 0.5
+    assert store.cashier.status()["unsent_operations"] == 0  # nothing written
+    assert store.cashier.http.get(f"/api/tickets/{waiting}").json()["status"] == "open"
+    assert (settlement.status_code, settlement.json()["code"]) == (409, "FEATURE_OFFLINE")
+    assert settlement.json()["detail"]["closes_after_s"] == 45
+    assert "server report" in settlement.json()["message"]
+
+
+def test_the_operator_settlement_live_sums_the_operators_receipts_from_the_server(
+    store: Store,
+) -> None:
+    first = store.cashier.sell("100", "200")  # 2.40 + 1.90
+    second = store.cashier.sell("102")  # 3.40
+    store.synced()
+
+    answer = store.cashier.http.get("/api/operator-settlement")
+
+    assert answer.status_code == 200, answer.text
+    report = answer.json()["report"]
+    assert [r["number"] for r in report["receipts"]] == [first, second]
+    assert (report["receipt_count"], report["total"], report["tills"]) == (2, "7.70", [TILL])
+    assert report["payments"] == [{"method": "cash", "amount": "7.70"}]
+    assert answer.json()["unsent_here"] == 0

@@ -1,0 +1,289 @@
+"""The cashier's functions that need the server (R2.4), on fakes: paying with a voucher
+asks the matrix, then rehearses the close, then the server, then closes; offline it is
+refused at once and the server is never asked; no answer writes nothing; the operator
+settlement offline is a notice that closes itself after 45 s (seed 000)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from autonom.contracts.server_functions import (
+    OperatorSettlementPublic,
+    RedemptionIn,
+    RedemptionPublic,
+)
+from autonom.domain import PaymentMethod, Refusal, TicketClosed, TicketStatus, errors
+from autonom.till.adapters.server_link import ServerUnreachable
+from autonom.till.domain import Choice
+from autonom.till.domain.capabilities import Backend, Function, Level
+from autonom.till.service_layer.commands import Tendered
+from autonom.till.service_layer.modes import ModeKeeper
+from autonom.till.service_layer.server_functions import (
+    Notice,
+    ServerFunctions,
+    redemption_id,
+)
+from tests.unit.till.conftest import ANNA, CAFE
+from tests.unit.till.fakes import FakeMasterData, FakeUnitOfWork
+from tests.unit.till.test_handlers import DOWN, keeper, selling_on
+
+VOUCHER = "10000001-03"
+
+
+@dataclass
+class FakeServer:
+    """The server's side: answers, refuses, or does not answer at all."""
+
+    unreachable: bool = False
+    refusal: Refusal | None = None
+    redemptions: list[tuple[str, RedemptionIn]] = field(default_factory=list)
+    settlements: list[tuple[int, date]] = field(default_factory=list)
+
+    def _answer(self) -> None:
+        if self.unreachable:
+            raise ServerUnreachable("ReadTimeout: timed out")
+        if self.refusal is not None:
+            raise self.refusal
+
+    def redeem_voucher(self, number: str, request: RedemptionIn) -> RedemptionPublic:
+        self.redemptions.append((number, request))
+        self._answer()
+        return RedemptionPublic(
+            redemption_id=request.redemption_id,
+            voucher_number=number,
+            ticket_id=request.ticket_id,
+            amount=request.amount,
+            remaining=Decimal("0.00"),
+            state="held",
+        )
+
+    def operator_settlement(self, operator_number: int, day: date) -> OperatorSettlementPublic:
+        self.settlements.append((operator_number, day))
+        self._answer()
+        return OperatorSettlementPublic(
+            operator_number=operator_number,
+            day=day,
+            receipt_count=0,
+            total=Decimal("0.00"),
+            payments=[],
+            tills=[],
+            receipts=[],
+        )
+
+
+@pytest.fixture
+def uow() -> FakeUnitOfWork:
+    return FakeUnitOfWork(master=FakeMasterData(CAFE))
+
+
+def functions_on(
+    uow: FakeUnitOfWork, server: FakeServer, modes: ModeKeeper | None = None
+) -> ServerFunctions:
+    return ServerFunctions(selling_on(uow, modes or keeper()), server)
+
+
+def ticket_of(functions: ServerFunctions, *plus: str) -> str:
+    ticket = functions.selling.open_ticket(ANNA, None)
+    for plu in plus:
+        functions.selling.book(ANNA, ticket.ticket_id, plu, 1)
+    return ticket.ticket_id
+
+
+def go_offline(modes: ModeKeeper) -> None:
+    modes.link_verdict(DOWN, 100.0)
+    modes.choose(Choice.EMERGENCY)
+
+
+def test_a_voucher_is_redeemed_on_the_server_and_the_receipt_names_it(uow: FakeUnitOfWork) -> None:
+    server = FakeServer()
+    functions = functions_on(uow, server)
+    ticket_id = ticket_of(functions, "100", "101")  # 2.40 + 3.20
+
+    closed = functions.pay_with_voucher(
+        ANNA, ticket_id, f" {VOUCHER} ", "5.00", print_receipt=False
+    )
+
+    [(number, request)] = server.redemptions
+    assert (number, request.amount, request.ticket_id) == (VOUCHER, Decimal("5.00"), ticket_id)
+    assert request.redemption_id == redemption_id(ticket_id, VOUCHER, Decimal("5.00"))
+    assert [(p.method, p.amount, p.reference) for p in closed.receipt.payments] == [
+        (PaymentMethod.VOUCHER, Decimal("5.00"), VOUCHER),
+        (PaymentMethod.CASH, Decimal("0.60"), None),  # the rest, exactly
+    ]
+    [close] = [o.event for o in uow.operations if isinstance(o.event, TicketClosed)]
+    assert close.payments == closed.receipt.payments
+
+
+def test_the_same_ticket_voucher_and_amount_always_ask_for_the_same_redemption() -> None:
+    first = redemption_id("t1", VOUCHER, Decimal("5.00"))
+    assert redemption_id("t1", VOUCHER, Decimal("5.00")) == first
+    assert redemption_id("t1", VOUCHER, Decimal("5.01")) != first
+    assert redemption_id("t2", VOUCHER, Decimal("5.00")) != first
+
+
+def test_in_emergency_mode_a_voucher_is_refused_at_once_and_the_server_never_asked(
+    uow: FakeUnitOfWork,
+) -> None:
+    modes = keeper()
+    server = FakeServer()
+    functions = functions_on(uow, server, modes)
+    ticket_id = ticket_of(functions, "100")
+    go_offline(modes)
+    written = len(uow.operations)
+
+    with pytest.raises(Refusal) as refused:
+        functions.pay_with_voucher(ANNA, ticket_id, VOUCHER)
+
+    assert (refused.value.code, refused.value.status) == (errors.FEATURE_OFFLINE, 409)
+    assert refused.value.detail == {"function": "voucher_redeem", "situations": ["emergency"]}
+    assert "already used" in refused.value.message
+    assert server.redemptions == []
+    assert len(uow.operations) == written
+
+
+def test_no_answer_from_the_server_is_a_clear_refusal_and_nothing_is_written(
+    uow: FakeUnitOfWork,
+) -> None:
+    server = FakeServer(unreachable=True)
+    functions = functions_on(uow, server)
+    ticket_id = ticket_of(functions, "100")
+    written = len(uow.operations)
+
+    with pytest.raises(Refusal) as refused:
+        functions.pay_with_voucher(ANNA, ticket_id, VOUCHER)
+
+    assert (refused.value.code, refused.value.status) == (errors.SERVER_UNREACHABLE, 503)
+    assert VOUCHER in refused.value.message
+    assert "nothing" in refused.value.message
+    assert len(uow.operations) == written
+    assert functions.selling.ticket(ticket_id).status is TicketStatus.OPEN
+
+
+def test_the_servers_refusal_reaches_the_cashier_and_the_ticket_stays_open(
+    uow: FakeUnitOfWork,
+) -> None:
+    server = FakeServer(refusal=Refusal(errors.VOUCHER_EXHAUSTED, "Voucher is used up.", 409))
+    functions = functions_on(uow, server)
+    ticket_id = ticket_of(functions, "100")
+
+    with pytest.raises(Refusal) as refused:
+        functions.pay_with_voucher(ANNA, ticket_id, VOUCHER)
+
+    assert refused.value.code == errors.VOUCHER_EXHAUSTED
+    assert functions.selling.ticket(ticket_id).status is TicketStatus.OPEN
+
+
+@pytest.mark.parametrize(
+    ("number", "amount", "code"),
+    [
+        (VOUCHER, "9.00", errors.VOUCHER_OVERPAID),  # more than the 2.40 due
+        ("10000001-01", None, errors.VOUCHER_UNKNOWN),  # a receipt's number, not a voucher's
+        (VOUCHER, "1e3", errors.BAD_AMOUNT),
+    ],
+)
+def test_what_would_refuse_the_close_refuses_before_the_server_is_asked(
+    uow: FakeUnitOfWork, number: str, amount: str | None, code: str
+) -> None:
+    server = FakeServer()
+    functions = functions_on(uow, server)
+    ticket_id = ticket_of(functions, "100")
+
+    with pytest.raises(Refusal) as refused:
+        functions.pay_with_voucher(ANNA, ticket_id, number, amount)
+
+    assert refused.value.code == code
+    assert server.redemptions == []
+
+
+def test_a_paid_ticket_is_not_redeemed_against(uow: FakeUnitOfWork) -> None:
+    server = FakeServer()
+    functions = functions_on(uow, server)
+    ticket_id = ticket_of(functions, "100")
+    functions.selling.pay(ANNA, ticket_id, [Tendered(PaymentMethod.CASH)], print_receipt=False)
+
+    with pytest.raises(Refusal) as refused:
+        functions.pay_with_voucher(ANNA, ticket_id, VOUCHER)
+
+    assert refused.value.code == errors.TICKET_CLOSED
+    assert server.redemptions == []
+
+
+@pytest.mark.parametrize("method", [PaymentMethod.VOUCHER, PaymentMethod.ACCOUNT])
+def test_a_voucher_or_an_account_typed_as_a_plain_tender_is_refused(
+    uow: FakeUnitOfWork, method: PaymentMethod
+) -> None:
+    functions = functions_on(uow, FakeServer())
+    ticket_id = ticket_of(functions, "100")
+
+    with pytest.raises(Refusal) as refused:
+        functions.selling.pay(ANNA, ticket_id, [Tendered(method, None, VOUCHER)])
+
+    assert refused.value.code == errors.TENDER_NEEDS_SERVER
+    assert functions.selling.ticket(ticket_id).status is TicketStatus.OPEN
+
+
+def test_the_operator_settlement_offline_is_a_notice_that_closes_itself_after_45_s(
+    uow: FakeUnitOfWork,
+) -> None:
+    modes = keeper()
+    server = FakeServer()
+    functions = functions_on(uow, server, modes)
+    assert functions.operator_settlement(ANNA).report.operator_number == ANNA
+    go_offline(modes)
+
+    with pytest.raises(Refusal) as refused:
+        functions.operator_settlement(ANNA)
+
+    assert (refused.value.code, refused.value.status) == (errors.FEATURE_OFFLINE, 409)
+    assert refused.value.detail == {
+        "function": "operator_settlement",
+        "situations": ["emergency"],
+        "closes_after_s": 45,
+    }
+    notice = Notice.of(refused.value)
+    assert notice is not None
+    assert (notice.code, notice.closes_after_s) == (errors.FEATURE_OFFLINE, 45)
+    assert "server report" in notice.words
+    assert len(server.settlements) == 1  # only the live one
+
+
+def test_the_settlement_not_answered_is_the_same_notice(uow: FakeUnitOfWork) -> None:
+    functions = functions_on(uow, FakeServer(unreachable=True))
+
+    with pytest.raises(Refusal) as refused:
+        functions.operator_settlement(ANNA)
+
+    notice = Notice.of(refused.value)
+    assert notice is not None
+    assert (notice.code, notice.closes_after_s) == (errors.SERVER_UNREACHABLE, 45)
+    assert Notice.of(Refusal(errors.FEATURE_OFFLINE, "an ordinary refusal", 409)) is None
+
+
+def test_the_panel_lists_every_function_and_says_what_has_no_provider(uow: FakeUnitOfWork) -> None:
+    modes = keeper()
+    functions = functions_on(uow, FakeServer(), modes)
+    live = {s.function: s for s in functions.functions_now()}
+    assert list(live) == list(Function)
+    assert (
+        live[Function.INTEGRATED_PAYMENT].note
+        == "No payment provider is configured for this store."
+    )
+    assert not live[Function.INTEGRATED_PAYMENT].usable
+    assert live[Function.VOUCHER_REDEEM].usable
+
+    functions.selling.capabilities.backends.report("server", frozenset({Backend.WEBSHOP}))
+    online = functions.state_of("online_orders")
+    assert online.availability.refused
+    assert online.note is None
+    assert online.availability.words == "The webshop does not answer."
+
+    go_offline(modes)
+    offline = {s.function: s for s in functions.functions_now()}
+    assert offline[Function.VOUCHER_REDEEM].availability.refused
+    assert not offline[Function.VOUCHER_REDEEM].usable
+    assert offline[Function.VOUCHER_SELL].availability.level is Level.LIMITED
+    assert offline[Function.VOUCHER_SELL].usable
