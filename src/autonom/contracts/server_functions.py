@@ -170,4 +170,4 @@ class BackendStatusPublic(BaseModel):
     name: ServerBackend
     up: bool
     reason: str
-    changed_at: datetime
+    changed_at: datetime | None = Field(description="when it was last marked; none: never")

@@ -129,6 +129,7 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
     modes = ModeKeeper(
         station, clock, count_local_open_tickets=lambda: count_local_open_tickets(reading())
     )
+    backends = BackendBoard()
     heartbeat = Heartbeat(
         modes,
         station,
@@ -137,9 +138,9 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         server_url=settings.server_url,
         settings=settings.server_link,
         operator_url=settings.operator_url,
+        backends=backends,
     )
     printer = open_printer(settings.printer_spec())
-    backends = BackendBoard()
     selling = Selling(
         unit_of_work=unit_of_work,
         reading=reading,

@@ -138,3 +138,38 @@ def test_the_operator_settlement_live_sums_the_operators_receipts_from_the_serve
     assert (report["receipt_count"], report["total"], report["tills"]) == (2, "7.70", [TILL])
     assert report["payments"] == [{"method": "cash", "amount": "7.70"}]
     assert answer.json()["unsent_here"] == 0
+
+
+def test_a_backend_marked_down_on_the_server_disables_its_functions_on_the_till(
+    store: Store,
+) -> None:
+    def functions() -> dict[str, dict[str, Any]]:
+        answer = store.cashier.http.get("/api/functions")
+        answer.raise_for_status()
+        return {f["function"]: f for f in answer.json()}
+
+    live = functions()
+    assert (live["online_orders"]["level"], live["online_orders"]["note"]) == (
+        "available",
+        "No webshop is configured for this store.",
+    )
+    with store.back_office() as back_office:
+        back_office.put("/backends/webshop", json={"up": False, "reason": "maintenance"})
+
+    down = wait_for(
+        lambda: (f := functions())["online_orders"]["level"] == "refused" and f,
+        seconds=15,
+        what="the till hearing that the webshop is down",
+    )
+    assert down["online_orders"]["words"] == "The webshop does not answer."
+    assert down["online_orders"]["note"] is None
+    assert down["integrated_payment"]["level"] == "available"  # its backend is up
+    assert down["voucher_redeem"]["level"] == "available"
+
+    with store.back_office() as back_office:
+        back_office.put("/backends/webshop", json={"up": True})
+    wait_for(
+        lambda: functions()["online_orders"]["level"] == "available",
+        seconds=15,
+        what="the till hearing that the webshop is back",
+    )

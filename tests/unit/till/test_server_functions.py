@@ -21,6 +21,7 @@ from autonom.till.adapters.server_link import ServerUnreachable
 from autonom.till.domain import Choice
 from autonom.till.domain.capabilities import Backend, Function, Level
 from autonom.till.service_layer.commands import Tendered
+from autonom.till.service_layer.heartbeat import backends_named
 from autonom.till.service_layer.modes import ModeKeeper
 from autonom.till.service_layer.server_functions import (
     Notice,
@@ -287,3 +288,11 @@ def test_the_panel_lists_every_function_and_says_what_has_no_provider(uow: FakeU
     assert not offline[Function.VOUCHER_REDEEM].usable
     assert offline[Function.VOUCHER_SELL].availability.level is Level.LIMITED
     assert offline[Function.VOUCHER_SELL].usable
+
+
+def test_the_heartbeat_answer_names_the_backends_down_that_this_till_knows() -> None:
+    assert backends_named(["ticketing", "webshop", "crystal_ball"]) == {
+        Backend.TICKETING,
+        Backend.WEBSHOP,
+    }
+    assert backends_named([]) == frozenset()

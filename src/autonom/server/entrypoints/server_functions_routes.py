@@ -1,5 +1,6 @@
 """The functions that need the server (R2.4, docs/server-functions.md): what tills call
-live (redeem a voucher, the operator settlement) and what the back office keeps. Routes
+live (redeem a voucher, the operator settlement) and what the back office keeps (the
+backends behind the server that are down). Routes
 translate HTTP to a handler call and back; the rules live below them."""
 
 from __future__ import annotations
@@ -11,13 +12,17 @@ from fastapi import APIRouter, Path, Query
 
 from autonom.contracts.fields import Day
 from autonom.contracts.server_functions import (
+    BackendStatusIn,
+    BackendStatusPublic,
     OperatorSettlementPublic,
     RedemptionIn,
     RedemptionPublic,
+    ServerBackend,
     VoucherPublic,
 )
 from autonom.domain import limits
 from autonom.server.entrypoints.deps import (
+    AdminDep,
     CallerDep,
     CallingTillDep,
     ReadUnitOfWorkDep,
@@ -62,3 +67,18 @@ def operator_settlement(
     """The operator settlement (Bedienerabrechnung): an operator's receipts of one day on
     every till, their total and the payments by method."""
     return handlers.operator_settlement(uow=uow, operator_number=operator_number, day=day)
+
+
+@router.put("/backends/{name}", response_model=BackendStatusPublic)
+def put_backend(
+    name: ServerBackend, status: BackendStatusIn, _admin: AdminDep, uow: UnitOfWorkDep
+) -> BackendStatusPublic:
+    """Mark a backend behind the server down (or up again), with the reason; tills hear it
+    with their next heartbeat answer (``backends_down``) and refuse what needs it."""
+    return handlers.put_backend(uow=uow, name=name, status=status, now=datetime.now(UTC))
+
+
+@router.get("/backends", response_model=list[BackendStatusPublic])
+def list_backends(_admin: AdminDep, uow: ReadUnitOfWorkDep) -> list[BackendStatusPublic]:
+    """Every backend behind the server, up or down."""
+    return handlers.backends(uow=uow)

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import get_args
 
 from autonom.contracts.server_functions import (
+    BackendStatusIn,
+    BackendStatusPublic,
     OperatorSettlementPublic,
     PaymentTotal,
     RedemptionIn,
     RedemptionPublic,
+    ServerBackend,
     SettlementReceiptPublic,
     VoucherPublic,
 )
@@ -180,3 +184,29 @@ def operator_settlement(
             for r in settlement.receipts
         ],
     )
+
+
+# -- backends ------------------------------------------------------------------------------
+
+
+def put_backend(
+    *, uow: SqlUnitOfWork, name: ServerBackend, status: BackendStatusIn, now: datetime
+) -> BackendStatusPublic:
+    """Mark a backend behind the server up or down; every till hears it with the answer
+    to its next heartbeat and refuses (or offers again) the functions that need it."""
+    with uow:
+        uow.backends.put(name, up=status.up, reason=status.reason, at=now)
+        uow.commit()
+    return BackendStatusPublic(name=name, up=status.up, reason=status.reason, changed_at=now)
+
+
+def backends(*, uow: SqlUnitOfWork) -> list[BackendStatusPublic]:
+    """Every backend as the back office last marked it (one never marked is up)."""
+    with uow:
+        marked = {b.name: b for b in uow.backends.all()}
+    return [
+        BackendStatusPublic(name=name, up=b.up, reason=b.reason, changed_at=b.changed_at)
+        if (b := marked.get(name)) is not None
+        else BackendStatusPublic(name=name, up=True, reason="", changed_at=None)
+        for name in get_args(ServerBackend)
+    ]
