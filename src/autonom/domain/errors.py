@@ -92,6 +92,7 @@ CUSTOMER_UNKNOWN = "CUSTOMER_UNKNOWN"
 ACCOUNT_LIMIT_REACHED = "ACCOUNT_LIMIT_REACHED"
 EVENT_UNKNOWN = "EVENT_UNKNOWN"
 EVENT_SOLD_OUT = "EVENT_SOLD_OUT"
+SEATS_CONFLICT = "SEATS_CONFLICT"  # a booking's seats asked again for another event or ticket
 
 # -- the HTTP boundary of the server and the till (autonom.web) ------------------------------
 INVALID_INPUT = "INVALID_INPUT"

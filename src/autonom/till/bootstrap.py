@@ -19,7 +19,7 @@ from autonom.till.service_layer.capabilities import BackendBoard, Capabilities
 from autonom.till.service_layer.heartbeat import Heartbeat
 from autonom.till.service_layer.modes import ModeKeeper
 from autonom.till.service_layer.selling import Selling, count_local_open_tickets
-from autonom.till.service_layer.server_functions import ServerFunctions
+from autonom.till.service_layer.server_functions import EventSeating, ServerFunctions
 from autonom.till.service_layer.snapshot import REFRESH_INTERVAL, SnapshotKeeper
 from autonom.till.service_layer.uploader import Uploader
 
@@ -153,6 +153,7 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         header=settings.store_header,
         till_number=number,
         clock=clock,
+        event_seats=EventSeating(reading, link, clock),
     )
     return Till(
         settings=settings,

@@ -108,6 +108,11 @@ class TillLog:
         self._take(ticket)
         return ticket
 
+    def void(self, ticket: Ticket, booking_id: str, reason: str = "wrong item") -> Ticket:
+        ticket.void(booking_id, reason, operator_number=1, till_number=self.number, at=self._tick())
+        self._take(ticket)
+        return ticket
+
     def close(
         self,
         ticket: Ticket,

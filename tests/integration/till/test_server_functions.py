@@ -20,6 +20,7 @@ from tests.support.processes import ADMIN_TOKEN, Part, start_seeded_server, till
 pytestmark = pytest.mark.e2e
 
 VOUCHER_PLU = "900"
+EVENT_PLU = "850"
 
 
 @dataclass
@@ -58,6 +59,14 @@ def store(tmp_path: Path) -> Iterator[Store]:
         with store.back_office() as back_office:
             item = {"name": "Gift voucher 20", "price": "20.00", "tax_code": "A", "kind": "voucher"}
             assert back_office.put(f"/items/{VOUCHER_PLU}", json=item).status_code == 200
+            seat = {
+                "name": "Concert seat",
+                "price": "35.00",
+                "tax_code": "A",
+                "kind": "event_ticket",
+            }
+            assert back_office.put(f"/items/{EVENT_PLU}", json=seat).status_code == 200
+            assert back_office.put(f"/events/{EVENT_PLU}", json={"capacity": 2}).status_code == 200
         store.cashier.wait_until_ready()
         store.cashier.log_in()
         assert store.cashier.http.post("/api/master-data/refresh").status_code == 200
@@ -172,4 +181,38 @@ def test_a_backend_marked_down_on_the_server_disables_its_functions_on_the_till(
         lambda: functions()["online_orders"]["level"] == "available",
         seconds=15,
         what="the till hearing that the webshop is back",
+    )
+
+
+def test_an_event_ticket_is_booked_only_while_the_server_holds_a_seat_for_it(
+    store: Store,
+) -> None:
+    first = store.cashier.open()
+    booked = store.cashier.book(first, EVENT_PLU, 2)
+    second = store.cashier.open()
+    sold_out = store.cashier.http.post(
+        f"/api/tickets/{second}/bookings", json={"plu": EVENT_PLU, "quantity": 1}
+    )
+
+    assert [b["quantity"] for b in booked["bookings"]] == [2]
+    assert (sold_out.status_code, sold_out.json()["code"]) == (409, "EVENT_SOLD_OUT")
+    assert store.cashier.http.get(f"/api/tickets/{second}").json()["bookings"] == []
+    with store.back_office() as back_office:
+        assert back_office.get(f"/events/{EVENT_PLU}").json()["left"] == 0
+        back_office.put("/backends/ticketing", json={"up": False})
+    offline = wait_for(
+        lambda: (
+            (
+                answer := store.cashier.http.post(
+                    f"/api/tickets/{second}/bookings", json={"plu": EVENT_PLU, "quantity": 1}
+                )
+            ).json()["code"]
+            == "EVENT_TICKET_OFFLINE"
+            and answer
+        ),
+        seconds=15,
+        what="the till refusing event tickets while ticketing is down",
+    )
+    assert offline.json()["message"] == (
+        "The ticketing system does not answer; sell event tickets when it is back."
     )

@@ -15,6 +15,8 @@ from autonom.contracts.server_functions import (
     OperatorSettlementPublic,
     RedemptionIn,
     RedemptionPublic,
+    SeatsHeld,
+    SeatsIn,
 )
 from autonom.domain import PaymentMethod, Refusal, TicketClosed, TicketStatus, errors
 from autonom.till.adapters.server_link import ServerUnreachable
@@ -24,13 +26,14 @@ from autonom.till.service_layer.commands import Tendered
 from autonom.till.service_layer.heartbeat import backends_named
 from autonom.till.service_layer.modes import ModeKeeper
 from autonom.till.service_layer.server_functions import (
+    EventSeating,
     Notice,
     ServerFunctions,
     redemption_id,
 )
 from tests.unit.till.conftest import ANNA, CAFE
 from tests.unit.till.fakes import FakeMasterData, FakeUnitOfWork
-from tests.unit.till.test_handlers import DOWN, keeper, selling_on
+from tests.unit.till.test_handlers import DOWN, keeper, selling_on, wall_clock
 
 VOUCHER = "10000001-03"
 
@@ -43,6 +46,7 @@ class FakeServer:
     refusal: Refusal | None = None
     redemptions: list[tuple[str, RedemptionIn]] = field(default_factory=list)
     settlements: list[tuple[int, date]] = field(default_factory=list)
+    seats: list[tuple[str, SeatsIn]] = field(default_factory=list)
 
     def _answer(self) -> None:
         if self.unreachable:
@@ -61,6 +65,11 @@ class FakeServer:
             remaining=Decimal("0.00"),
             state="held",
         )
+
+    def hold_seats(self, plu: str, request: SeatsIn) -> SeatsHeld:
+        self.seats.append((plu, request))
+        self._answer()
+        return SeatsHeld(booking_id=request.booking_id, plu=plu, seats=request.seats, left=0)
 
     def operator_settlement(self, operator_number: int, day: date) -> OperatorSettlementPublic:
         self.settlements.append((operator_number, day))
@@ -84,7 +93,9 @@ def uow() -> FakeUnitOfWork:
 def functions_on(
     uow: FakeUnitOfWork, server: FakeServer, modes: ModeKeeper | None = None
 ) -> ServerFunctions:
-    return ServerFunctions(selling_on(uow, modes or keeper()), server)
+    selling = selling_on(uow, modes or keeper())
+    selling.event_seats = EventSeating(lambda: uow, server, wall_clock)
+    return ServerFunctions(selling, server)
 
 
 def ticket_of(functions: ServerFunctions, *plus: str) -> str:
@@ -296,3 +307,60 @@ def test_the_heartbeat_answer_names_the_backends_down_that_this_till_knows() -> 
         Backend.WEBSHOP,
     }
     assert backends_named([]) == frozenset()
+
+
+def test_an_event_tickets_seats_are_held_on_the_server_for_the_booking_written_next(
+    uow: FakeUnitOfWork,
+) -> None:
+    server = FakeServer()
+    functions = functions_on(uow, server)
+    ticket_id = ticket_of(functions)
+
+    ticket = functions.selling.book(ANNA, ticket_id, "850", 2)
+
+    [(plu, request)] = server.seats
+    [booking] = ticket.bookings
+    assert (plu, request.seats, request.ticket_id) == ("850", 2, ticket_id)
+    assert booking.booking_id == request.booking_id
+    assert (booking.quantity, booking.issued_number) == (2, None)
+
+
+@pytest.mark.parametrize(
+    ("server", "code"),
+    [
+        (
+            FakeServer(refusal=Refusal(errors.EVENT_SOLD_OUT, "Sold out.", 409)),
+            errors.EVENT_SOLD_OUT,
+        ),
+        (FakeServer(unreachable=True), errors.SERVER_UNREACHABLE),
+    ],
+)
+def test_an_event_ticket_the_server_does_not_hold_seats_for_is_not_booked(
+    uow: FakeUnitOfWork, server: FakeServer, code: str
+) -> None:
+    functions = functions_on(uow, server)
+    ticket_id = ticket_of(functions)
+    written = len(uow.operations)
+
+    with pytest.raises(Refusal) as refused:
+        functions.selling.book(ANNA, ticket_id, "850", 1)
+
+    assert refused.value.code == code
+    assert len(uow.operations) == written
+    assert functions.selling.ticket(ticket_id).bookings == []
+
+
+def test_no_seat_is_held_for_a_booking_that_would_be_refused(uow: FakeUnitOfWork) -> None:
+    server = FakeServer()
+    functions = functions_on(uow, server)
+    ticket_id = ticket_of(functions, "100")
+    functions.selling.pay(ANNA, ticket_id, [Tendered(PaymentMethod.CASH)], print_receipt=False)
+
+    with pytest.raises(Refusal) as paid:
+        functions.selling.book(ANNA, ticket_id, "850", 1)
+    with pytest.raises(Refusal) as too_many:
+        functions.selling.book(ANNA, ticket_of(functions), "850", 1000)
+
+    assert paid.value.code == errors.TICKET_CLOSED
+    assert too_many.value.code == errors.BAD_QUANTITY
+    assert server.seats == []

@@ -1,6 +1,6 @@
 """The functions that need the server (R2.4, docs/server-functions.md): what tills call
-live (redeem a voucher, the operator settlement) and what the back office keeps (the
-backends behind the server that are down). Routes
+live (redeem a voucher, hold the seats of an event, the operator settlement) and what the
+back office keeps (events' capacities, the backends behind the server that are down). Routes
 translate HTTP to a handler call and back; the rules live below them."""
 
 from __future__ import annotations
@@ -14,9 +14,13 @@ from autonom.contracts.fields import Day
 from autonom.contracts.server_functions import (
     BackendStatusIn,
     BackendStatusPublic,
+    EventIn,
+    EventPublic,
     OperatorSettlementPublic,
     RedemptionIn,
     RedemptionPublic,
+    SeatsHeld,
+    SeatsIn,
     ServerBackend,
     VoucherPublic,
 )
@@ -36,6 +40,7 @@ router = APIRouter(responses=ERRORS, tags=["server functions"])
 VoucherNumber = Annotated[
     str, Path(min_length=1, max_length=limits.MAX_RECEIPT_NUMBER_LENGTH, description="10000001-03")
 ]
+Plu = Annotated[str, Path(min_length=1, max_length=limits.MAX_PLU_LENGTH, pattern=r"^[0-9A-Za-z]+$")]
 OperatorNumber = Annotated[int, Query(alias="operator", ge=1, le=limits.MAX_OPERATOR)]
 
 
@@ -55,6 +60,30 @@ def redeem_voucher(
 def get_voucher(number: VoucherNumber, _caller: CallerDep, uow: ReadUnitOfWorkDep) -> VoucherPublic:
     """A voucher's value and what it still holds (404 VOUCHER_UNKNOWN)."""
     return handlers.voucher(uow=uow, number=number)
+
+
+@router.put("/events/{plu}", response_model=EventPublic)
+def put_event(plu: Plu, event: EventIn, _admin: AdminDep, uow: UnitOfWorkDep) -> EventPublic:
+    """Give an event ticket item its capacity (422 EVENT_UNKNOWN for another kind of item)."""
+    return handlers.put_event(uow=uow, plu=plu, event=event)
+
+
+@router.get("/events/{plu}", response_model=EventPublic)
+def get_event(plu: Plu, _caller: CallerDep, uow: ReadUnitOfWorkDep) -> EventPublic:
+    """An event's capacity and the seats held and sold (404 EVENT_UNKNOWN)."""
+    return handlers.event(uow=uow, plu=plu)
+
+
+@router.post("/events/{plu}/seats", response_model=SeatsHeld)
+def hold_seats(
+    plu: Plu, request: SeatsIn, till: CallingTillDep, uow: UnitOfWorkDep
+) -> SeatsHeld:
+    """Hold seats of the event for a booking before the till writes it, once per
+    ``booking_id``: 409 EVENT_SOLD_OUT, EVENT_TICKET_OFFLINE (ticketing marked down),
+    SEATS_CONFLICT; 404 EVENT_UNKNOWN. The booking's receipt sells them or frees them."""
+    return handlers.hold_seats(
+        uow=uow, till_number=till, plu=plu, request=request, now=datetime.now(UTC)
+    )
 
 
 @router.get("/reports/operator-settlement", response_model=OperatorSettlementPublic)

@@ -1,5 +1,5 @@
-"""The functions that need the server (R2.4), on the server: redeeming a voucher, the
-operator settlement, and what a receipt's arrival settles (vouchers it sold, the
+"""The functions that need the server (R2.4), on the server: redeeming a voucher, holding
+the seats of an event, the operator settlement, and what a receipt's arrival settles (vouchers it sold, the
 redemptions held for its ticket). The rules are ``server.domain.server_functions``'; each
 handler reads what they need, writes what they decided and ends in ``uow.commit()``.
 
@@ -16,24 +16,32 @@ from typing import get_args
 from autonom.contracts.server_functions import (
     BackendStatusIn,
     BackendStatusPublic,
+    EventIn,
+    EventPublic,
     OperatorSettlementPublic,
     PaymentTotal,
     RedemptionIn,
     RedemptionPublic,
+    SeatsHeld,
+    SeatsIn,
     ServerBackend,
     SettlementReceiptPublic,
     VoucherPublic,
 )
-from autonom.domain import Receipt, Refusal, TicketClosed, errors
+from autonom.domain import ItemKind, Receipt, Refusal, TicketClosed, errors
 from autonom.domain.money import ZERO
 from autonom.server.adapters import SqlUnitOfWork
 from autonom.server.domain import Finding
 from autonom.server.domain.server_functions import (
+    EventFacts,
     RedemptionFacts,
     RedemptionState,
+    SeatHold,
     check_redemption,
     check_same_redemption,
+    check_seats,
     settle_redemptions,
+    settle_seats,
     voucher_number,
     vouchers_sold,
 )
@@ -116,6 +124,74 @@ def _redemption_public(redemption: RedemptionFacts, remaining: Decimal) -> Redem
     )
 
 
+# -- event seats ----------------------------------------------------------------------------
+
+
+def put_event(*, uow: SqlUnitOfWork, plu: str, event: EventIn) -> EventPublic:
+    """Give an event ticket item its capacity (the seats already held and sold stay)."""
+    with uow:
+        item = next((i for i in uow.master_data.items() if i.plu == plu), None)
+        if item is None or item.kind is not ItemKind.EVENT_TICKET:
+            raise Refusal(
+                errors.EVENT_UNKNOWN,
+                f"Item {plu} is no event ticket; give it the kind event_ticket first.",
+                422,
+            )
+        facts = uow.events.put(plu, event.capacity)
+        uow.commit()
+    return _event_public(facts)
+
+
+def event(*, uow: SqlUnitOfWork, plu: str) -> EventPublic:
+    with uow:
+        facts = uow.events.get(plu)
+    if facts is None:
+        raise Refusal(errors.EVENT_UNKNOWN, f"Item {plu} is no event with seats.", 404)
+    return _event_public(facts)
+
+
+def hold_seats(
+    *, uow: SqlUnitOfWork, till_number: int, plu: str, request: SeatsIn, now: datetime
+) -> SeatsHeld:
+    """Hold ``request.seats`` of the event for a booking before the till writes it, at most
+    once per ``booking_id``, never beyond the capacity: the event's row is locked to commit,
+    so two tills taking the last seat take turns."""
+    with uow:
+        facts = uow.events.get(plu, lock=True)
+        existing = uow.events.hold_of(request.booking_id)
+        if existing is not None:
+            if (existing.plu, existing.ticket_id, existing.seats) != (
+                plu,
+                request.ticket_id,
+                request.seats,
+            ):
+                raise Refusal(
+                    errors.SEATS_CONFLICT,
+                    f"Booking {request.booking_id} holds {existing.seats} seat(s) of "
+                    f"{existing.plu} for ticket {existing.ticket_id} already.",
+                    409,
+                )
+            assert facts is not None
+            return SeatsHeld(booking_id=existing.booking_id, plu=plu, seats=existing.seats, left=facts.left)
+        check_seats(
+            facts,
+            plu=plu,
+            seats=request.seats,
+            ticketing_down="ticketing" in uow.backends.down(),
+        )
+        assert facts is not None
+        hold = SeatHold(request.booking_id, plu, request.ticket_id, request.seats)
+        uow.events.hold(hold, till_number=till_number, at=now)
+        uow.commit()
+    return SeatsHeld(
+        booking_id=hold.booking_id, plu=plu, seats=hold.seats, left=facts.left - hold.seats
+    )
+
+
+def _event_public(facts: EventFacts) -> EventPublic:
+    return EventPublic(plu=facts.plu, capacity=facts.capacity, sold=facts.sold, left=facts.left)
+
+
 # -- a receipt arrives ------------------------------------------------------------------------
 
 
@@ -129,8 +205,9 @@ def receipt_arrived(
     now: datetime,
 ) -> None:
     """Inside the push's transaction, for each receipt it brings: register the vouchers it
-    sold and settle the redemptions held for its ticket (used when it pays with them,
-    released otherwise). Never refuses: what needs a person becomes a flag."""
+    sold, settle the redemptions held for its ticket (used when it pays with them, released
+    otherwise) and the seats held for its bookings (sold when its lines hold them, freed
+    otherwise). Never refuses: what needs a person becomes a flag."""
     for sold in vouchers_sold(receipt):
         uow.vouchers.register(sold)
     found: list[Finding] = []
@@ -146,6 +223,10 @@ def receipt_arrived(
         uow.vouchers.settle(released.redemption_id, RedemptionState.RELEASED, at=now)
         uow.vouchers.change_remaining(released.voucher_number, released.amount)
     found += settled.findings
+    seats_sold, seats_freed = settle_seats(
+        uow.events.held_for(closed.ticket_id), (line.booking_id for line in receipt.lines)
+    )
+    uow.events.settle(seats_sold, seats_freed)
     for finding in found:
         uow.flags.add(
             till_number=till_number,

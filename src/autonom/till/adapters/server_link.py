@@ -31,6 +31,8 @@ from autonom.contracts.server_functions import (
     OperatorSettlementPublic,
     RedemptionIn,
     RedemptionPublic,
+    SeatsHeld,
+    SeatsIn,
 )
 from autonom.domain import Refusal
 
@@ -151,6 +153,16 @@ class ServerLink:
             timeout=SERVER_FUNCTION_TIMEOUT,
         )
         return self._parse(OperatorSettlementPublic, answer)
+
+    def hold_seats(self, plu: str, request: SeatsIn) -> SeatsHeld:
+        """Hold seats of an event for a booking before it is written (once per booking)."""
+        answer = self._call(
+            "POST",
+            f"/events/{quote(plu, safe='')}/seats",
+            json=request.model_dump(mode="json"),
+            timeout=SERVER_FUNCTION_TIMEOUT,
+        )
+        return self._parse(SeatsHeld, answer)
 
     def close(self) -> None:
         self._client.close()

@@ -26,6 +26,8 @@ class AddBooking:
     plu: str
     quantity: int
     operator_number: int
+    # The booking's id when it was chosen before (the server holds an event's seats for it).
+    booking_id: str | None = None
 
 
 @dataclass(frozen=True)

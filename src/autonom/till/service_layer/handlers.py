@@ -172,7 +172,7 @@ def add_booking(cmd: AddBooking, uow: TillUnitOfWork, *, offline: bool = False) 
                 item,
                 rate,
                 cmd.quantity if number_range is None else 1,
-                booking_id=new_id(),
+                booking_id=cmd.booking_id if cmd.booking_id and lines == 1 else new_id(),
                 operator_number=cmd.operator_number,
                 till_number=uow.till_number,
                 at=uow.now(),

@@ -17,11 +17,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Protocol
 
 import structlog
 
 from autonom.devices.printer import PrinterUnavailable, ReceiptPrinter, StoreHeader, receipt_text
-from autonom.domain import Item, Operator, Receipt, Refusal, Ticket, TicketStatus, errors
+from autonom.domain import (
+    Item,
+    ItemKind,
+    Operator,
+    Receipt,
+    Refusal,
+    Ticket,
+    TicketStatus,
+    errors,
+)
 from autonom.domain.payment import AUTHORISED_BY_SERVER
 from autonom.till.adapters.outbox import UnsentDocument
 from autonom.till.adapters.unit_of_work import Clock
@@ -45,6 +55,15 @@ from autonom.till.service_layer.unit_of_work import TillReadUnitOfWork, TillUnit
 from autonom.till.service_layer.uploader import UploadState
 
 log = structlog.get_logger(__name__)
+
+
+class EventSeats(Protocol):
+    """Where an event ticket's seats are held before its booking is written (the server,
+    through ``server_functions.EventSeating``)."""
+
+    def hold(self, operator_number: int, ticket_id: str, plu: str, quantity: int) -> str:
+        """Hold ``quantity`` seats for a new booking of ``plu``; the booking's id."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -77,6 +96,7 @@ class Selling:
     header: StoreHeader
     till_number: int
     clock: Clock
+    event_seats: EventSeats | None = None  # holds an event ticket's seats on the server
 
     # -- the shared-table policy -------------------------------------------------------------
 
@@ -137,17 +157,28 @@ class Selling:
             kind = uow.master_data.item(plu.strip()).kind
         if (function := FUNCTION_OF_KIND.get(kind)) is not None:
             self.capabilities.require(function)
+        held = None
+        if kind is ItemKind.EVENT_TICKET:  # its seats are held on the server first (R2.6)
+            held = self._event_seats().hold(operator_number, ticket_id, plu.strip(), quantity)
         handlers.add_booking(
             AddBooking(
                 ticket_id=ticket_id,
                 plu=plu.strip(),
                 quantity=quantity,
                 operator_number=operator_number,
+                booking_id=held,
             ),
             self.unit_of_work(),
             offline=self.modes.sales_offline,
         )
         return self.ticket(ticket_id)
+
+    def _event_seats(self) -> EventSeats:
+        if self.event_seats is None:
+            raise Refusal(
+                errors.EVENT_TICKET_OFFLINE, "This till sells no event tickets (no server).", 409
+            )
+        return self.event_seats
 
     def void(self, operator_number: int, ticket_id: str, booking_id: str, reason: str) -> Ticket:
         """Void a line with the cashier's reason and return the ticket as it now stands."""

@@ -1,5 +1,6 @@
-"""The cashier's functions that need the server (R2.4): paying with a voucher, the operator
-settlement, and the panel of every function of the capability matrix as it stands now.
+"""The cashier's functions that need the server (R2.4): paying with a voucher, holding the
+seats of an event ticket, the operator settlement, and the panel of every function of the
+capability matrix as it stands now.
 
 Each asks the capability matrix first (``Capabilities.require``): in emergency mode it is
 refused at once, in the matrix's words, before any call. Live, the server is asked with a
@@ -25,7 +26,7 @@ a receipt without it, and its arrival gives the amount back to the voucher.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -37,16 +38,20 @@ from autonom.contracts.server_functions import (
     OperatorSettlementPublic,
     RedemptionIn,
     RedemptionPublic,
+    SeatsHeld,
+    SeatsIn,
 )
 from autonom.domain import Form, PaymentMethod, ReceiptNumber, Refusal, Ticket, errors
 from autonom.domain.money import parse_amount
 from autonom.domain.numbering import voucher_number
 from autonom.domain.payment import AUTHORISED_BY_SERVER
 from autonom.till.adapters.server_link import ServerUnreachable
+from autonom.till.adapters.unit_of_work import Clock
 from autonom.till.domain.capabilities import NOTICE_CLOSES_AFTER_S, Availability, Function
 from autonom.till.service_layer import handlers
 from autonom.till.service_layer.commands import CloseTicket, Tendered
 from autonom.till.service_layer.selling import Closed, Selling
+from autonom.till.service_layer.unit_of_work import TillReadUnitOfWork
 
 log = structlog.get_logger(__name__)
 
@@ -65,6 +70,8 @@ class ServerCalls(Protocol):
     def redeem_voucher(self, number: str, request: RedemptionIn) -> RedemptionPublic: ...
 
     def operator_settlement(self, operator_number: int, day: date) -> OperatorSettlementPublic: ...
+
+    def hold_seats(self, plu: str, request: SeatsIn) -> SeatsHeld: ...
 
 
 @dataclass(frozen=True)
@@ -247,6 +254,48 @@ class ServerFunctions:
             ) from refusal
         problem = self.selling.print_receipt(receipt) if print_receipt else None
         return Closed(receipt, problem)
+
+
+@dataclass
+class EventSeating:
+    """Holds an event ticket's seats on the server before its booking is written (R2.6),
+    for ``Selling.book`` once the matrix allowed the function: the booking is rehearsed on
+    the loaded ticket, then the server holds the seats for the booking's id (refused when
+    sold out), then the booking is written with that id. No answer is SERVER_UNREACHABLE
+    and nothing is booked. Seats held for a booking that was never written (a crash in
+    between) or voided are freed when the ticket's receipt arrives."""
+
+    reading: Callable[[], TillReadUnitOfWork]
+    server: ServerCalls
+    clock: Clock
+
+    def hold(self, operator_number: int, ticket_id: str, plu: str, quantity: int) -> str:
+        with self.reading() as uow:
+            ticket = uow.tickets.get(ticket_id)
+            item = uow.master_data.item(plu)
+            rate = uow.master_data.tax_rate(item.tax_code)
+            till_number = uow.till_number
+        booking_id = handlers.new_id()
+        ticket.book(  # the rehearsal: never saved
+            item,
+            rate,
+            quantity,
+            booking_id=booking_id,
+            operator_number=operator_number,
+            till_number=till_number,
+            at=self.clock(),
+        )
+        request = SeatsIn(booking_id=booking_id, ticket_id=ticket_id, seats=quantity)
+        try:
+            self.server.hold_seats(plu, request)
+        except ServerUnreachable as error:
+            raise _unreachable(
+                Function.EVENT_TICKET,
+                f"The server did not answer, so no seat of {item.name} was held and nothing "
+                "was booked. Try again.",
+                error,
+            ) from error
+        return booking_id
 
 
 def _unreachable(function: Function, words: str, error: Exception) -> Refusal:
