@@ -40,7 +40,9 @@ router = APIRouter(responses=ERRORS, tags=["server functions"])
 VoucherNumber = Annotated[
     str, Path(min_length=1, max_length=limits.MAX_RECEIPT_NUMBER_LENGTH, description="10000001-03")
 ]
-Plu = Annotated[str, Path(min_length=1, max_length=limits.MAX_PLU_LENGTH, pattern=r"^[0-9A-Za-z]+$")]
+Plu = Annotated[
+    str, Path(min_length=1, max_length=limits.MAX_PLU_LENGTH, pattern=r"^[0-9A-Za-z]+$")
+]
 OperatorNumber = Annotated[int, Query(alias="operator", ge=1, le=limits.MAX_OPERATOR)]
 
 
@@ -75,9 +77,7 @@ def get_event(plu: Plu, _caller: CallerDep, uow: ReadUnitOfWorkDep) -> EventPubl
 
 
 @router.post("/events/{plu}/seats", response_model=SeatsHeld)
-def hold_seats(
-    plu: Plu, request: SeatsIn, till: CallingTillDep, uow: UnitOfWorkDep
-) -> SeatsHeld:
+def hold_seats(plu: Plu, request: SeatsIn, till: CallingTillDep, uow: UnitOfWorkDep) -> SeatsHeld:
     """Hold seats of the event for a booking before the till writes it, once per
     ``booking_id``: 409 EVENT_SOLD_OUT, EVENT_TICKET_OFFLINE (ticketing marked down),
     SEATS_CONFLICT; 404 EVENT_UNKNOWN. The booking's receipt sells them or frees them."""

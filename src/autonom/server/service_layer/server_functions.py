@@ -1,7 +1,8 @@
 """The functions that need the server (R2.4), on the server: redeeming a voucher, holding
-the seats of an event, the operator settlement, and what a receipt's arrival settles (vouchers it sold, the
-redemptions held for its ticket). The rules are ``server.domain.server_functions``'; each
-handler reads what they need, writes what they decided and ends in ``uow.commit()``.
+the seats of an event, the operator settlement, the backends marked down, and what a
+receipt's arrival settles (the vouchers it sold, the redemptions and seats held for its
+ticket). The rules are ``server.domain.server_functions``'; each handler reads what they
+need, writes what they decided and ends in ``uow.commit()``.
 
 A till calls these live and never queues them: in emergency mode its capability matrix
 refuses them before any call (docs/server-functions.md).
@@ -172,7 +173,9 @@ def hold_seats(
                     409,
                 )
             assert facts is not None
-            return SeatsHeld(booking_id=existing.booking_id, plu=plu, seats=existing.seats, left=facts.left)
+            return SeatsHeld(
+                booking_id=existing.booking_id, plu=plu, seats=existing.seats, left=facts.left
+            )
         check_seats(
             facts,
             plu=plu,
