@@ -216,3 +216,37 @@ def test_an_event_ticket_is_booked_only_while_the_server_holds_a_seat_for_it(
     assert offline.json()["message"] == (
         "The ticketing system does not answer; sell event tickets when it is back."
     )
+
+
+def test_a_ticket_put_on_a_customers_account_is_charged_when_its_receipt_arrives(
+    store: Store,
+) -> None:
+    with store.back_office() as back_office:
+        customer = {"name": "Café Krone", "credit_limit": "10.00"}
+        assert back_office.put("/customers/7", json=customer).status_code == 200
+    ticket = store.cashier.open()
+    store.cashier.book(ticket, "100", 2)  # 4.80
+
+    [found] = store.cashier.http.get("/api/customers", params={"q": "krone"}).json()
+    too_much = store.cashier.http.post(
+        f"/api/tickets/{ticket}/pay/account", json={"customer_number": 7, "amount": "4.81"}
+    )
+    paid = store.cashier.http.post(
+        f"/api/tickets/{ticket}/pay/account",
+        json={"customer_number": 7, "print_receipt": False},
+    )
+
+    assert (found["number"], found["available"]) == (7, "10.00")
+    assert (too_much.status_code, too_much.json()["code"]) == (422, "ACCOUNT_OVERPAID")
+    assert paid.status_code == 201, paid.text
+    assert any(line.startswith("On account 7") for line in paid.json()["lines"])
+    store.synced()
+    [charged] = store.cashier.http.get("/api/customers", params={"q": "7"}).json()
+    assert (charged["balance"], charged["available"]) == ("4.80", "5.20")
+    over = store.cashier.open()
+    store.cashier.book(over, "212")  # 7.90: more than is left
+    refused = store.cashier.http.post(
+        f"/api/tickets/{over}/pay/account", json={"customer_number": 7}
+    )
+    assert (refused.status_code, refused.json()["code"]) == (409, "ACCOUNT_LIMIT_REACHED")
+    assert store.cashier.http.get(f"/api/tickets/{over}").json()["status"] == "open"

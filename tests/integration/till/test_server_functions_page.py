@@ -72,6 +72,9 @@ def test_in_emergency_mode_the_server_functions_are_disabled_with_their_reasons(
     )
     assert 'data-testid="redeem-voucher-reason"' in pay
     assert 'name="number"' not in pay  # no voucher form to fill in offline
+    assert re.search(r'<button type="button" class="big" disabled data-testid="on-account">', pay)
+    assert "Customer data and accounts needs the server" in pay
+    assert 'data-testid="customer-search"' not in pay
 
 
 def test_the_operator_settlement_offline_is_a_notice_that_closes_itself_after_45_s(
@@ -113,3 +116,29 @@ def test_a_voucher_the_server_does_not_answer_for_is_refused_and_the_ticket_stay
     assert page_till.selling.ticket(ticket_id).receipt is None
     typo = client.post(f"/tickets/{ticket_id}/pay/voucher", data={"number": "12", "amount": ""})
     assert alert_codes(typo.text) == ["VOUCHER_UNKNOWN"]
+
+
+def test_a_customer_lookup_the_server_does_not_answer_shows_the_refusal_in_the_alerts(
+    client: TestClient, page_till: Till
+) -> None:
+    page_login(client)
+    ticket_id = open_counter_ticket(client)
+    client.post(f"/tickets/{ticket_id}/bookings", data={"plu": "100", "quantity": "1"})
+    pay = client.get(f"/tickets/{ticket_id}/pay").text
+    assert 'hx-get="/tickets/' + ticket_id + '/pay/customers"' in pay
+
+    lookup = client.get(
+        f"/tickets/{ticket_id}/pay/customers", params={"q": "Krone"}, headers={"HX-Request": "true"}
+    )
+    on_account = client.post(f"/tickets/{ticket_id}/pay/account", data={"customer_number": "7"})
+    typo = client.post(f"/tickets/{ticket_id}/pay/account", data={"customer_number": "٧"})
+
+    assert lookup.status_code == 503
+    assert lookup.headers["HX-Retarget"] == "#alerts"
+    assert alert_codes(lookup.text) == ["SERVER_UNREACHABLE"]
+    assert alert_codes(on_account.text) == ["SERVER_UNREACHABLE"]
+    assert (
+        "Nothing was put on the account" in on_account.text or "nothing was put" in on_account.text
+    )
+    assert alert_codes(typo.text) == ["CUSTOMER_UNKNOWN"]
+    assert page_till.selling.ticket(ticket_id).receipt is None

@@ -12,6 +12,9 @@ from decimal import Decimal
 import pytest
 
 from autonom.contracts.server_functions import (
+    AccountChargeAuthorised,
+    AccountChargeIn,
+    CustomerPublic,
     OperatorSettlementPublic,
     RedemptionIn,
     RedemptionPublic,
@@ -36,6 +39,13 @@ from tests.unit.till.fakes import FakeMasterData, FakeUnitOfWork
 from tests.unit.till.test_handlers import DOWN, keeper, selling_on, wall_clock
 
 VOUCHER = "10000001-03"
+KRONE = CustomerPublic(
+    number=7,
+    name="Café Krone",
+    credit_limit=Decimal("100.00"),
+    balance=Decimal("20.00"),
+    available=Decimal("80.00"),
+)
 
 
 @dataclass
@@ -47,6 +57,7 @@ class FakeServer:
     redemptions: list[tuple[str, RedemptionIn]] = field(default_factory=list)
     settlements: list[tuple[int, date]] = field(default_factory=list)
     seats: list[tuple[str, SeatsIn]] = field(default_factory=list)
+    authorisations: list[tuple[int, AccountChargeIn]] = field(default_factory=list)
 
     def _answer(self) -> None:
         if self.unreachable:
@@ -70,6 +81,15 @@ class FakeServer:
         self.seats.append((plu, request))
         self._answer()
         return SeatsHeld(booking_id=request.booking_id, plu=plu, seats=request.seats, left=0)
+
+    def find_customers(self, text: str) -> list[CustomerPublic]:
+        self._answer()
+        return [KRONE] if text in ("Krone", "7") else []
+
+    def authorise_charge(self, number: int, request: AccountChargeIn) -> AccountChargeAuthorised:
+        self.authorisations.append((number, request))
+        self._answer()
+        return AccountChargeAuthorised(customer=KRONE, amount=request.amount)
 
     def operator_settlement(self, operator_number: int, day: date) -> OperatorSettlementPublic:
         self.settlements.append((operator_number, day))
@@ -364,3 +384,86 @@ def test_no_seat_is_held_for_a_booking_that_would_be_refused(uow: FakeUnitOfWork
     assert paid.value.code == errors.TICKET_CLOSED
     assert too_many.value.code == errors.BAD_QUANTITY
     assert server.seats == []
+
+
+def test_a_ticket_put_on_account_is_authorised_live_and_the_receipt_names_the_customer(
+    uow: FakeUnitOfWork,
+) -> None:
+    server = FakeServer()
+    functions = functions_on(uow, server)
+    ticket_id = ticket_of(functions, "100", "101")  # 5.60
+    assert functions.find_customers(" Krone ") == [KRONE]
+
+    closed = functions.pay_on_account(
+        ANNA, ticket_id, 7, "5.00", PaymentMethod.CARD, print_receipt=False
+    )
+
+    [(number, request)] = server.authorisations
+    assert (number, request.amount, request.ticket_id) == (7, Decimal("5.00"), ticket_id)
+    assert [(p.method, p.amount, p.reference) for p in closed.receipt.payments] == [
+        (PaymentMethod.CARD, Decimal("0.60"), None),
+        (PaymentMethod.ACCOUNT, Decimal("5.00"), "7"),
+    ]
+
+
+def test_customer_accounts_offline_are_refused_at_once_and_the_server_never_asked(
+    uow: FakeUnitOfWork,
+) -> None:
+    modes = keeper()
+    server = FakeServer()
+    functions = functions_on(uow, server, modes)
+    ticket_id = ticket_of(functions, "100")
+    go_offline(modes)
+
+    with pytest.raises(Refusal) as lookup:
+        functions.find_customers("Krone")
+    with pytest.raises(Refusal) as charge:
+        functions.pay_on_account(ANNA, ticket_id, 7)
+
+    for refused in (lookup, charge):
+        assert (refused.value.code, refused.value.status) == (errors.FEATURE_OFFLINE, 409)
+        assert refused.value.detail == {"function": "customer_account", "situations": ["emergency"]}
+    assert server.authorisations == []
+    assert functions.selling.ticket(ticket_id).status is TicketStatus.OPEN
+
+
+@pytest.mark.parametrize(
+    ("server", "code"),
+    [
+        (
+            FakeServer(refusal=Refusal(errors.ACCOUNT_LIMIT_REACHED, "Over the limit.", 409)),
+            errors.ACCOUNT_LIMIT_REACHED,
+        ),
+        (FakeServer(unreachable=True), errors.SERVER_UNREACHABLE),
+    ],
+)
+def test_a_charge_the_server_does_not_authorise_leaves_the_ticket_open(
+    uow: FakeUnitOfWork, server: FakeServer, code: str
+) -> None:
+    functions = functions_on(uow, server)
+    ticket_id = ticket_of(functions, "100")
+    written = len(uow.operations)
+
+    with pytest.raises(Refusal) as refused:
+        functions.pay_on_account(ANNA, ticket_id, 7)
+
+    assert refused.value.code == code
+    assert len(uow.operations) == written
+    assert functions.selling.ticket(ticket_id).status is TicketStatus.OPEN
+
+
+def test_an_account_that_would_pay_more_than_is_due_is_refused_before_asking(
+    uow: FakeUnitOfWork,
+) -> None:
+    server = FakeServer()
+    functions = functions_on(uow, server)
+    ticket_id = ticket_of(functions, "100")
+
+    with pytest.raises(Refusal) as refused:
+        functions.pay_on_account(ANNA, ticket_id, 7, "3.00")
+    with pytest.raises(Refusal) as no_such:
+        functions.pay_on_account(ANNA, ticket_id, 0)
+
+    assert refused.value.code == errors.ACCOUNT_OVERPAID
+    assert no_such.value.code == errors.CUSTOMER_UNKNOWN
+    assert server.authorisations == []

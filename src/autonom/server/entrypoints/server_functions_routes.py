@@ -1,6 +1,7 @@
 """The functions that need the server (R2.4, docs/server-functions.md): what tills call
-live (redeem a voucher, hold the seats of an event, the operator settlement) and what the
-back office keeps (events' capacities, the backends behind the server that are down). Routes
+live (redeem a voucher, look up and charge a customer account, hold the seats of an
+event, the operator settlement) and what the back office keeps (customer accounts, events'
+capacities, the backends behind the server that are down). Routes
 translate HTTP to a handler call and back; the rules live below them."""
 
 from __future__ import annotations
@@ -12,8 +13,13 @@ from fastapi import APIRouter, Path, Query
 
 from autonom.contracts.fields import Day
 from autonom.contracts.server_functions import (
+    AccountChargeAuthorised,
+    AccountChargeIn,
     BackendStatusIn,
     BackendStatusPublic,
+    CustomerIn,
+    CustomerPublic,
+    CustomerQuery,
     EventIn,
     EventPublic,
     OperatorSettlementPublic,
@@ -43,6 +49,7 @@ VoucherNumber = Annotated[
 Plu = Annotated[
     str, Path(min_length=1, max_length=limits.MAX_PLU_LENGTH, pattern=r"^[0-9A-Za-z]+$")
 ]
+CustomerNumberPath = Annotated[int, Path(ge=1, le=limits.MAX_CUSTOMER)]
 OperatorNumber = Annotated[int, Query(alias="operator", ge=1, le=limits.MAX_OPERATOR)]
 
 
@@ -62,6 +69,35 @@ def redeem_voucher(
 def get_voucher(number: VoucherNumber, _caller: CallerDep, uow: ReadUnitOfWorkDep) -> VoucherPublic:
     """A voucher's value and what it still holds (404 VOUCHER_UNKNOWN)."""
     return handlers.voucher(uow=uow, number=number)
+
+
+@router.put("/customers/{number}", response_model=CustomerPublic)
+def put_customer(
+    number: CustomerNumberPath, customer: CustomerIn, _admin: AdminDep, uow: UnitOfWorkDep
+) -> CustomerPublic:
+    """Create a customer account or change its name and credit limit (the balance is what
+    receipts put on it)."""
+    return handlers.put_customer(uow=uow, number=number, customer=customer, now=datetime.now(UTC))
+
+
+@router.get("/customers", response_model=list[CustomerPublic])
+def find_customers(
+    _caller: CallerDep, uow: ReadUnitOfWorkDep, q: Annotated[CustomerQuery, Query()] = ""
+) -> list[CustomerPublic]:
+    """Customer accounts whose number is ``q`` or whose name contains it (at most 20)."""
+    return handlers.find_customers(uow=uow, text=q)
+
+
+@router.post("/customers/{number}/authorise", response_model=AccountChargeAuthorised)
+def authorise_charge(
+    number: CustomerNumberPath,
+    request: AccountChargeIn,
+    _till: CallingTillDep,
+    uow: ReadUnitOfWorkDep,
+) -> AccountChargeAuthorised:
+    """May this amount go on the account now (404 CUSTOMER_UNKNOWN, 409
+    ACCOUNT_LIMIT_REACHED)? The account is charged when the receipt arrives."""
+    return handlers.authorise_charge(uow=uow, number=number, request=request)
 
 
 @router.put("/events/{plu}", response_model=EventPublic)

@@ -1,8 +1,9 @@
 """The functions that need the server (R2.4), on the server: redeeming a voucher, holding
-the seats of an event, the operator settlement, the backends marked down, and what a
-receipt's arrival settles (the vouchers it sold, the redemptions and seats held for its
-ticket). The rules are ``server.domain.server_functions``'; each handler reads what they
-need, writes what they decided and ends in ``uow.commit()``.
+the seats of an event, customer accounts, the operator settlement, the backends marked
+down, and what a receipt's arrival settles (the vouchers it sold, the redemptions and seats
+held for its ticket, the accounts it was put on). The rules are
+``server.domain.server_functions``'; each handler reads what they need, writes what they
+decided and ends in ``uow.commit()``.
 
 A till calls these live and never queues them: in emergency mode its capability matrix
 refuses them before any call (docs/server-functions.md).
@@ -15,8 +16,12 @@ from decimal import Decimal
 from typing import get_args
 
 from autonom.contracts.server_functions import (
+    AccountChargeAuthorised,
+    AccountChargeIn,
     BackendStatusIn,
     BackendStatusPublic,
+    CustomerIn,
+    CustomerPublic,
     EventIn,
     EventPublic,
     OperatorSettlementPublic,
@@ -34,10 +39,14 @@ from autonom.domain.money import ZERO
 from autonom.server.adapters import SqlUnitOfWork
 from autonom.server.domain import Finding
 from autonom.server.domain.server_functions import (
+    CustomerFacts,
     EventFacts,
     RedemptionFacts,
     RedemptionState,
     SeatHold,
+    account_charges,
+    charge_findings,
+    check_charge,
     check_redemption,
     check_same_redemption,
     check_seats,
@@ -125,6 +134,48 @@ def _redemption_public(redemption: RedemptionFacts, remaining: Decimal) -> Redem
     )
 
 
+# -- customer accounts --------------------------------------------------------------------
+
+
+def put_customer(
+    *, uow: SqlUnitOfWork, number: int, customer: CustomerIn, now: datetime
+) -> CustomerPublic:
+    """Create a customer account (balance 0) or change its name and credit limit."""
+    with uow:
+        uow.customers.put(CustomerFacts(number, customer.name, customer.credit_limit, ZERO), at=now)
+        found = uow.customers.get(number)
+        uow.commit()
+    assert found is not None
+    return _customer_public(found)
+
+
+def find_customers(*, uow: SqlUnitOfWork, text: str) -> list[CustomerPublic]:
+    """Accounts whose number is ``text`` or whose name contains it (a till's lookup)."""
+    with uow:
+        return [_customer_public(c) for c in uow.customers.find(text)]
+
+
+def authorise_charge(
+    *, uow: SqlUnitOfWork, number: int, request: AccountChargeIn
+) -> AccountChargeAuthorised:
+    """Whether ``request.amount`` may go on the account now (CUSTOMER_UNKNOWN,
+    ACCOUNT_LIMIT_REACHED). Nothing is held: the account is charged when the receipt
+    arrives, and a charge that puts it over its limit then is flagged, never refused."""
+    with uow:
+        customer = check_charge(uow.customers.get(number), number=number, amount=request.amount)
+    return AccountChargeAuthorised(customer=_customer_public(customer), amount=request.amount)
+
+
+def _customer_public(customer: CustomerFacts) -> CustomerPublic:
+    return CustomerPublic(
+        number=customer.number,
+        name=customer.name,
+        credit_limit=customer.credit_limit,
+        balance=customer.balance,
+        available=max(customer.available, ZERO),
+    )
+
+
 # -- event seats ----------------------------------------------------------------------------
 
 
@@ -209,7 +260,8 @@ def receipt_arrived(
 ) -> None:
     """Inside the push's transaction, for each receipt it brings: register the vouchers it
     sold, settle the redemptions held for its ticket (used when it pays with them, released
-    otherwise) and the seats held for its bookings (sold when its lines hold them, freed
+    otherwise), charge the customer accounts it was put on, settle the seats held for its
+    bookings (sold when its lines hold them, freed
     otherwise). Never refuses: what needs a person becomes a flag."""
     for sold in vouchers_sold(receipt):
         uow.vouchers.register(sold)
@@ -226,6 +278,18 @@ def receipt_arrived(
         uow.vouchers.settle(released.redemption_id, RedemptionState.RELEASED, at=now)
         uow.vouchers.change_remaining(released.voucher_number, released.amount)
     found += settled.findings
+    charges, unknown = account_charges(closed)
+    found += unknown
+    for charge in charges:
+        if uow.customers.get(charge.customer_number, lock=True) is not None:
+            uow.customers.charge(
+                charge.customer_number,
+                charge.amount,
+                receipt_number=closed.receipt_number,
+                till_number=till_number,
+                at=now,
+            )
+        found += charge_findings(uow.customers.get(charge.customer_number), charge, closed)
     seats_sold, seats_freed = settle_seats(
         uow.events.held_for(closed.ticket_id), (line.booking_id for line in receipt.lines)
     )

@@ -28,6 +28,9 @@ from autonom.contracts import (
     TillRegistration,
 )
 from autonom.contracts.server_functions import (
+    AccountChargeAuthorised,
+    AccountChargeIn,
+    CustomerPublic,
     OperatorSettlementPublic,
     RedemptionIn,
     RedemptionPublic,
@@ -153,6 +156,25 @@ class ServerLink:
             timeout=SERVER_FUNCTION_TIMEOUT,
         )
         return self._parse(OperatorSettlementPublic, answer)
+
+    def find_customers(self, text: str) -> list[CustomerPublic]:
+        """Customer accounts whose number is ``text`` or whose name contains it."""
+        answer = self._call(
+            "GET", "/customers", params={"q": text}, timeout=SERVER_FUNCTION_TIMEOUT
+        )
+        if not isinstance(answer, list):
+            raise ServerUnreachable("the server's answer about customers was not a list")
+        return [self._parse(CustomerPublic, c) for c in answer]
+
+    def authorise_charge(self, number: int, request: AccountChargeIn) -> AccountChargeAuthorised:
+        """May ``request.amount`` go on customer ``number``'s account now?"""
+        answer = self._call(
+            "POST",
+            f"/customers/{number}/authorise",
+            json=request.model_dump(mode="json"),
+            timeout=SERVER_FUNCTION_TIMEOUT,
+        )
+        return self._parse(AccountChargeAuthorised, answer)
 
     def hold_seats(self, plu: str, request: SeatsIn) -> SeatsHeld:
         """Hold seats of an event for a booking before it is written (once per booking)."""

@@ -1,19 +1,25 @@
 """The till's JSON API for the functions that need the server (R2.4): paying with a
-voucher, the operator settlement, and every function of the capability matrix with its
-state now. A function the matrix refuses answers ``409`` with its code (``FEATURE_OFFLINE``
-…) and ``detail: {function, situations}`` at once; the operator settlement's refusal also
-carries ``detail.closes_after_s`` (the notice that closes itself, seed 000)."""
+voucher, looking up a customer and putting a ticket on the account, the operator
+settlement, and every function of the capability matrix with its state now. A function
+the matrix refuses answers ``409`` with its code (``FEATURE_OFFLINE`` …) and
+``detail: {function, situations}`` at once; the operator settlement's refusal also carries
+``detail.closes_after_s`` (the notice that closes itself, seed 000)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
-from pydantic import BaseModel, Field, StrictStr
+from pydantic import BaseModel, Field, StrictInt, StrictStr
 
 from autonom.contracts.fields import Day, Inbound
-from autonom.contracts.server_functions import OperatorSettlementPublic, VoucherNumberText
-from autonom.domain import PaymentMethod
+from autonom.contracts.server_functions import (
+    CustomerPublic,
+    CustomerQuery,
+    OperatorSettlementPublic,
+    VoucherNumberText,
+)
+from autonom.domain import PaymentMethod, limits
 from autonom.till.entrypoints.api import ERRORS
 from autonom.till.entrypoints.deps import ApiSessionDep, TillDep
 from autonom.till.entrypoints.schemas import ReceiptPublic, receipt_public
@@ -26,6 +32,15 @@ class VoucherPaymentIn(Inbound):
     number: VoucherNumberText = Field(description="the voucher's number, e.g. 10000001-03")
     amount: StrictStr | None = Field(
         default=None, description='what the voucher pays, e.g. "10.00"; none: all that is due'
+    )
+    rest: Literal["cash", "card"] = Field(default="cash", description="how the rest is paid")
+    print_receipt: bool = True
+
+
+class AccountPaymentIn(Inbound):
+    customer_number: StrictInt = Field(ge=1, le=limits.MAX_CUSTOMER)
+    amount: StrictStr | None = Field(
+        default=None, description='what goes on the account, e.g. "10.00"; none: all that is due'
     )
     rest: Literal["cash", "card"] = Field(default="cash", description="how the rest is paid")
     print_receipt: bool = True
@@ -72,6 +87,38 @@ def pay_with_voucher(
         session.operator_number,
         ticket_id,
         body.number,
+        body.amount,
+        PaymentMethod(body.rest),
+        print_receipt=body.print_receipt,
+    )
+    lines = till.selling.receipt_lines(closed.receipt)
+    return receipt_public(closed.receipt, lines, closed.printer_problem)
+
+
+@router.get("/customers", response_model=list[CustomerPublic])
+def find_customers(
+    till: TillDep, _session: ApiSessionDep, q: Annotated[CustomerQuery, Query()] = ""
+) -> list[CustomerPublic]:
+    """Customer accounts whose number is ``q`` or whose name contains it, from the server
+    (409 FEATURE_OFFLINE in emergency mode; 503 SERVER_UNREACHABLE)."""
+    return till.server_functions.find_customers(q)
+
+
+@router.post(
+    "/tickets/{ticket_id}/pay/account",
+    response_model=ReceiptPublic,
+    status_code=status.HTTP_201_CREATED,
+)
+def pay_on_account(
+    ticket_id: str, body: AccountPaymentIn, till: TillDep, session: ApiSessionDep
+) -> ReceiptPublic:
+    """Put the ticket on a customer's account (the server authorises it against the limit
+    now) and close it, the rest in cash or by card (409 FEATURE_OFFLINE, 503
+    SERVER_UNREACHABLE; the server's CUSTOMER_UNKNOWN, ACCOUNT_LIMIT_REACHED)."""
+    closed = till.server_functions.pay_on_account(
+        session.operator_number,
+        ticket_id,
+        body.customer_number,
         body.amount,
         PaymentMethod(body.rest),
         print_receipt=body.print_receipt,

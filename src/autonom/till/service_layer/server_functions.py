@@ -1,6 +1,7 @@
-"""The cashier's functions that need the server (R2.4): paying with a voucher, holding the
-seats of an event ticket, the operator settlement, and the panel of every function of the
-capability matrix as it stands now.
+"""The cashier's functions that need the server (R2.4): paying with a voucher, looking up a
+customer and putting a ticket on the account, holding the seats of an event ticket, the
+operator settlement, and the panel of every function of the capability matrix as it
+stands now.
 
 Each asks the capability matrix first (``Capabilities.require``): in emergency mode it is
 refused at once, in the matrix's words, before any call. Live, the server is asked with a
@@ -35,6 +36,9 @@ from typing import Protocol
 import structlog
 
 from autonom.contracts.server_functions import (
+    AccountChargeAuthorised,
+    AccountChargeIn,
+    CustomerPublic,
     OperatorSettlementPublic,
     RedemptionIn,
     RedemptionPublic,
@@ -42,6 +46,7 @@ from autonom.contracts.server_functions import (
     SeatsIn,
 )
 from autonom.domain import Form, PaymentMethod, ReceiptNumber, Refusal, Ticket, errors
+from autonom.domain.limits import MAX_CUSTOMER, MAX_CUSTOMER_QUERY_LENGTH
 from autonom.domain.money import parse_amount
 from autonom.domain.numbering import voucher_number
 from autonom.domain.payment import AUTHORISED_BY_SERVER
@@ -72,6 +77,12 @@ class ServerCalls(Protocol):
     def operator_settlement(self, operator_number: int, day: date) -> OperatorSettlementPublic: ...
 
     def hold_seats(self, plu: str, request: SeatsIn) -> SeatsHeld: ...
+
+    def find_customers(self, text: str) -> list[CustomerPublic]: ...
+
+    def authorise_charge(
+        self, number: int, request: AccountChargeIn
+    ) -> AccountChargeAuthorised: ...
 
 
 @dataclass(frozen=True)
@@ -166,14 +177,8 @@ class ServerFunctions:
         self.selling.capabilities.require(Function.VOUCHER_REDEEM)
         voucher = str(voucher_number(number))
         ticket = self.selling.ticket(ticket_id)
-        paid = ticket.total if amount is None or not amount.strip() else parse_amount(amount)
-        tendered = [Tendered(PaymentMethod.VOUCHER, paid, voucher)]
-        if rest in AUTHORISED_BY_SERVER:
-            raise Refusal(
-                errors.TENDER_NEEDS_SERVER, "Pay the rest of a voucher in cash or by card.", 422
-            )
-        if ticket.total > paid:
-            tendered.append(Tendered(rest, ticket.total - paid))
+        paid = _amount(amount, ticket)
+        tendered = self._with_rest(ticket, Tendered(PaymentMethod.VOUCHER, paid, voucher), rest)
         self._rehearse(ticket, operator_number, tendered)
         request = RedemptionIn(
             amount=paid, ticket_id=ticket_id, redemption_id=redemption_id(ticket_id, voucher, paid)
@@ -197,6 +202,67 @@ class ServerFunctions:
             "voucher, or another way (then the server gives the amount back).",
         )
 
+    # -- customer accounts ------------------------------------------------------------------
+
+    def find_customers(self, text: str) -> list[CustomerPublic]:
+        """Customer accounts whose number is ``text`` or whose name contains it (server only)."""
+        self.selling.capabilities.require(Function.CUSTOMER_ACCOUNT)
+        try:
+            return self.server.find_customers(text.strip()[:MAX_CUSTOMER_QUERY_LENGTH])
+        except ServerUnreachable as error:
+            raise _unreachable(
+                Function.CUSTOMER_ACCOUNT,
+                "The server did not answer, so no customer can be looked up now. Take another "
+                "payment, or try again.",
+                error,
+            ) from error
+
+    def pay_on_account(
+        self,
+        operator_number: int,
+        ticket_id: str,
+        customer_number: int,
+        amount: str | None = None,
+        rest: PaymentMethod = PaymentMethod.CASH,
+        *,
+        print_receipt: bool = True,
+    ) -> Closed:
+        """Put ``amount`` of the ticket (all that is due when None) on a customer's account
+        and close it, the rest paid exactly by ``rest``; then print. The server authorises
+        the charge against the account's limit now, live; it charges the account when the
+        receipt arrives. Nothing is held in between, so a crash before the close leaves
+        nothing behind on either side."""
+        self.selling.capabilities.require(Function.CUSTOMER_ACCOUNT)
+        if not isinstance(customer_number, int) or not 1 <= customer_number <= MAX_CUSTOMER:
+            raise Refusal(
+                errors.CUSTOMER_UNKNOWN, f"There is no customer account {customer_number}.", 404
+            )
+        ticket = self.selling.ticket(ticket_id)
+        tendered = self._with_rest(
+            ticket,
+            Tendered(PaymentMethod.ACCOUNT, _amount(amount, ticket), str(customer_number)),
+            rest,
+        )
+        self._rehearse(ticket, operator_number, tendered)
+        request = AccountChargeIn(amount=_amount(amount, ticket), ticket_id=ticket_id)
+        try:
+            authorised = self.server.authorise_charge(customer_number, request)
+        except ServerUnreachable as error:
+            raise _unreachable(
+                Function.CUSTOMER_ACCOUNT,
+                "The server did not answer, so nothing was put on the account and nothing was "
+                "saved. Take another payment, or try again.",
+                error,
+            ) from error
+        log.info("account charge authorised", ticket_id=ticket_id, customer=customer_number)
+        return self._close(
+            operator_number,
+            ticket_id,
+            tendered,
+            print_receipt=print_receipt,
+            held=f"Nothing was put on {authorised.customer.name}'s account.",
+        )
+
     # -- the operator settlement ----------------------------------------------------------------
 
     def operator_settlement(self, operator_number: int, day: date | None = None) -> Settlement:
@@ -216,6 +282,16 @@ class ServerFunctions:
         return Settlement(report, len(self.selling.unsent_receipt_numbers()))
 
     # -- shared steps -------------------------------------------------------------------------
+
+    @staticmethod
+    def _with_rest(ticket: Ticket, through_server: Tendered, rest: PaymentMethod) -> list[Tendered]:
+        """The tender the server says yes to, and what is left of the ticket's total paid
+        exactly by ``rest`` (cash or card)."""
+        if rest in AUTHORISED_BY_SERVER:
+            raise Refusal(errors.TENDER_NEEDS_SERVER, "Pay the rest in cash or by card.", 422)
+        assert isinstance(through_server.amount, Decimal)
+        left = ticket.total - through_server.amount
+        return [through_server, *([Tendered(rest, left)] if left > 0 else [])]
 
     def _rehearse(self, ticket: Ticket, operator_number: int, tendered: Sequence[Tendered]) -> None:
         """Close the loaded ticket in memory only (it is never saved): whatever would refuse
@@ -296,6 +372,11 @@ class EventSeating:
                 error,
             ) from error
         return booking_id
+
+
+def _amount(typed: str | None, ticket: Ticket) -> Decimal:
+    """What the cashier typed for a voucher or an account, or all that is due."""
+    return ticket.total if typed is None or not typed.strip() else parse_amount(typed)
 
 
 def _unreachable(function: Function, words: str, error: Exception) -> Refusal:
