@@ -23,7 +23,7 @@ from autonom.contracts.server_functions import (
 )
 from autonom.domain import PaymentMethod, Refusal, TicketClosed, TicketStatus, errors
 from autonom.till.adapters.server_link import ServerUnreachable
-from autonom.till.domain import Choice
+from autonom.till.domain import UP, Choice
 from autonom.till.domain.capabilities import Backend, Function, Level
 from autonom.till.service_layer.commands import Tendered
 from autonom.till.service_layer.heartbeat import backends_named
@@ -467,3 +467,33 @@ def test_an_account_that_would_pay_more_than_is_due_is_refused_before_asking(
     assert refused.value.code == errors.ACCOUNT_OVERPAID
     assert no_such.value.code == errors.CUSTOMER_UNKNOWN
     assert server.authorisations == []
+
+
+def test_a_close_refused_after_the_server_held_the_voucher_says_so_and_a_retry_asks_the_same(
+    uow: FakeUnitOfWork,
+) -> None:
+    modes = keeper()
+    server = FakeServer()
+    functions = functions_on(uow, server, modes)
+    ticket_id = ticket_of(functions, "100")
+    lost_meanwhile = server.redeem_voucher
+
+    def redeem_then_lose_the_link(number: str, request: RedemptionIn) -> RedemptionPublic:
+        held = lost_meanwhile(number, request)
+        modes.link_verdict(DOWN, 100.0)  # the outage starts while the server answers
+        return held
+
+    server.redeem_voucher = redeem_then_lose_the_link  # type: ignore[method-assign]
+    with pytest.raises(Refusal) as refused:
+        functions.pay_with_voucher(ANNA, ticket_id, VOUCHER)
+
+    assert refused.value.code == errors.OUTAGE_UNDECIDED  # R1.4, in the close itself
+    assert f"Voucher {VOUCHER} stays held for this ticket" in refused.value.message
+    assert functions.selling.ticket(ticket_id).status is TicketStatus.OPEN
+    modes.link_verdict(UP, 101.0)
+    modes.choose(Choice.RETRY)  # "back to live mode now"
+    server.redeem_voucher = lost_meanwhile  # type: ignore[method-assign]
+    closed = functions.pay_with_voucher(ANNA, ticket_id, VOUCHER, print_receipt=False)
+    first, again = (request.redemption_id for _, request in server.redemptions)
+    assert first == again  # the same hold, answered again: never redeemed twice
+    assert closed.receipt.payments[0].reference == VOUCHER
