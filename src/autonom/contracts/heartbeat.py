@@ -1,5 +1,6 @@
 """The heartbeat report (R1.1-R1.6): a till tells the server its mode, its activity and the
-changes it logged; the server answers with the till's station settings.
+changes it logged; the server answers with the till's station settings and the backends
+behind it that are down.
 
 The till sends ``POST /api/v1/tills/{n}/heartbeat`` every few seconds while the server is
 reachable. ``events`` are the till's mode-log entries not yet confirmed, in ``seq`` order;
@@ -87,6 +88,12 @@ class HeartbeatReport(Versioned):
 class HeartbeatAck(BaseModel):
     events_through: int = Field(description="the highest event seq the server holds")
     station_settings: StationSettingsPublic
+    backends_down: list[str] = Field(
+        default_factory=list,
+        description="the backends behind the server that are down now (payment_provider, "
+        "webshop, ticketing): the till refuses the functions that need them (R2.4); an "
+        "older server sends none",
+    )
 
 
 class ModeEventPublic(ModeEventIn):

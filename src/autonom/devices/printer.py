@@ -116,6 +116,20 @@ def _layout(receipt: Receipt, header: StoreHeader, till_number: int) -> list[_Li
         if payment.method is PaymentMethod.CASH:
             lines.append(_Line(_spread("Cash given", _amount(payment.tendered))))
             lines.append(_Line(_spread("Change", _amount(payment.change))))
+        elif payment.method is PaymentMethod.VOUCHER:
+            lines.append(
+                _Line(
+                    _spread(f"Voucher {_clean(payment.reference or '')}", _amount(payment.amount))
+                )
+            )
+        elif payment.method is PaymentMethod.ACCOUNT:
+            lines.append(
+                _Line(
+                    _spread(
+                        f"On account {_clean(payment.reference or '')}", _amount(payment.amount)
+                    )
+                )
+            )
         else:
             lines.append(_Line(_spread("Card", _amount(payment.amount))))
     if receipt.offline:

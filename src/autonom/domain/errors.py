@@ -41,6 +41,8 @@ ALREADY_VOIDED = "ALREADY_VOIDED"
 VOID_REASON_MISSING = "VOID_REASON_MISSING"
 UNDERPAID = "UNDERPAID"
 CARD_OVERPAID = "CARD_OVERPAID"
+VOUCHER_OVERPAID = "VOUCHER_OVERPAID"
+ACCOUNT_OVERPAID = "ACCOUNT_OVERPAID"
 RANGE_EXHAUSTED = "RANGE_EXHAUSTED"
 BAD_RECEIPT_NUMBER = "BAD_RECEIPT_NUMBER"
 BAD_TILL_NUMBER = "BAD_TILL_NUMBER"
@@ -70,6 +72,8 @@ UNKNOWN_BOOKING = "UNKNOWN_BOOKING"
 RECEIPT_NUMBER_REUSED = "RECEIPT_NUMBER_REUSED"
 Z_NUMBER_REPEATED = "Z_NUMBER_REPEATED"  # R2.8: a till's day close number came twice
 Z_NUMBER_SKIPPED = "Z_NUMBER_SKIPPED"  # R2.8: a day close number is not the one after the last
+VOUCHER_NOT_REDEEMED = "VOUCHER_NOT_REDEEMED"  # a receipt paid by a voucher the server did not hold
+ACCOUNT_OVER_LIMIT = "ACCOUNT_OVER_LIMIT"  # a receipt put a customer over the credit limit
 
 # -- the till's own refusals (the cashier page, the till's JSON API, the mode dialog) ---------
 STORAGE_FAILED = "STORAGE_FAILED"
@@ -85,6 +89,20 @@ OPEN_TICKETS = "OPEN_TICKETS"  # R2.8: no day close while this till's tickets ar
 SHARED_TICKET_OFFLINE = "SHARED_TICKET_OFFLINE"
 BAD_ADMISSION_NUMBER = "BAD_ADMISSION_NUMBER"  # R2.6: what the gate read is no admission
 BAD_GATE = "BAD_GATE"  # R2.6: a gate's name is missing or too long
+# A voucher or an account is paid through the server's function, never as a plain tender.
+TENDER_NEEDS_SERVER = "TENDER_NEEDS_SERVER"
+
+# -- the functions that need the server (R2.4, docs/server-functions.md) ----------------------
+VOUCHER_UNKNOWN = "VOUCHER_UNKNOWN"  # no such voucher, nor could there be one
+VOUCHER_NOT_REGISTERED = "VOUCHER_NOT_REGISTERED"  # sold in emergency mode, not synced yet
+VOUCHER_EXHAUSTED = "VOUCHER_EXHAUSTED"
+VOUCHER_INSUFFICIENT = "VOUCHER_INSUFFICIENT"  # more than its remaining value
+REDEMPTION_CONFLICT = "REDEMPTION_CONFLICT"  # a redemption_id reused for another redemption
+CUSTOMER_UNKNOWN = "CUSTOMER_UNKNOWN"
+ACCOUNT_LIMIT_REACHED = "ACCOUNT_LIMIT_REACHED"
+EVENT_UNKNOWN = "EVENT_UNKNOWN"
+EVENT_SOLD_OUT = "EVENT_SOLD_OUT"
+SEATS_CONFLICT = "SEATS_CONFLICT"  # a booking's seats asked again for another event or ticket
 
 # -- the HTTP boundary of the server and the till (autonom.web) ------------------------------
 INVALID_INPUT = "INVALID_INPUT"

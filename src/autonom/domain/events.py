@@ -239,6 +239,7 @@ TEXT_LIMITS: dict[str, int] = {
     "last_receipt": limits.MAX_RECEIPT_NUMBER_LENGTH,
     "gate": limits.MAX_GATE_LENGTH,
     "admission_number": limits.MAX_RECEIPT_NUMBER_LENGTH,
+    "reference": limits.MAX_REFERENCE_LENGTH,
 }
 WHOLE_LIMITS: dict[str, tuple[int, int]] = {
     "quantity": (1, limits.MAX_QUANTITY),
@@ -277,8 +278,8 @@ COUNT_LIMITS: dict[str, int] = {
     "receipt_ranges": limits.MAX_REPORT_LINES,
 }
 # The fields that may be None: a counter sale's table, a booking of goods' issued number,
-# the first day close's period start.
-OPTIONAL = frozenset({"table", "issued_number", "period_start"})
+# the first day close's period start, a cash or card payment's reference.
+OPTIONAL = frozenset({"table", "issued_number", "period_start", "reference"})
 
 
 def check_event(event: Event) -> list[str]:

@@ -21,6 +21,8 @@ MAX_ENROLMENT_CODE_LENGTH = 200
 MAX_LOG_WORDS_LENGTH = 200  # a mode-log line's words: "OFFLINE NO PING"
 MAX_LOG_STATE_LENGTH = 30
 MAX_GATE_LENGTH = 20  # a gate's short name: "main", "north 2"
+MAX_REFERENCE_LENGTH = 40  # what a payment refers to: a voucher's or a customer's number
+MAX_CUSTOMER_QUERY_LENGTH = 60  # a customer looked up by name or number
 
 # -- whole numbers -------------------------------------------------------------------------
 MAX_QUANTITY = 999
@@ -31,6 +33,8 @@ MAX_SEQ = 2**53  # a log position: exact in every JSON reader, fits a 64-bit col
 MAX_COUNT = 2**31 - 1  # a count a till reports (a 32-bit column)
 MAX_FORM = 99  # R2.3: the two digits after the dash of a receipt number
 MAX_Z_NUMBER = 999_999  # a till's day closes, numbered from 1 (R2.8)
+MAX_CUSTOMER = 999_999  # a customer account's number
+MAX_CAPACITY = 1_000_000  # the seats of one event
 
 # -- money and percentages (Decimal, at most two places, never written with an exponent) -----
 MAX_AMOUNT = Decimal("99999.99")  # a price, a payment, a receipt's total

@@ -12,7 +12,13 @@ import re
 from dataclasses import dataclass
 from enum import IntEnum
 
-from autonom.domain.errors import BAD_RECEIPT_NUMBER, BAD_TILL_NUMBER, RANGE_EXHAUSTED, Refusal
+from autonom.domain.errors import (
+    BAD_RECEIPT_NUMBER,
+    BAD_TILL_NUMBER,
+    RANGE_EXHAUSTED,
+    VOUCHER_UNKNOWN,
+    Refusal,
+)
 from autonom.domain.limits import MAX_TILL as MAX_TILL
 
 MAX_RUNNING = 999_999
@@ -57,6 +63,23 @@ class ReceiptNumber:
         if not match:
             raise Refusal(BAD_RECEIPT_NUMBER, f"'{text}' is not a receipt number like 10000005-04.")
         return cls(int(match["till"]), int(match["running"]), int(match["form"]))
+
+
+def voucher_number(text: str) -> ReceiptNumber:
+    """A voucher's number as typed (``10000001-03``): a number of form 03 of some till's
+    range; anything else is VOUCHER_UNKNOWN (no voucher could have it)."""
+    try:
+        number = ReceiptNumber.parse(text.strip())
+    except Refusal:
+        number = None
+    if number is None or number.form != Form.VOUCHER:
+        raise Refusal(
+            VOUCHER_UNKNOWN,
+            f"'{text.strip()[:20]}' is not a voucher number; a voucher's number looks like "
+            f"10000001-{Form.VOUCHER:02d}.",
+            422,
+        )
+    return number
 
 
 @dataclass

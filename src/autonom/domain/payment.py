@@ -15,23 +15,43 @@ from autonom.domain.money import ZERO
 class PaymentMethod(StrEnum):
     CASH = "cash"
     CARD = "card"
+    VOUCHER = "voucher"  # redeemed on the server first; ``reference`` is the voucher's number
+    ACCOUNT = "account"  # put on a customer's account; ``reference`` is the customer's number
+
+
+# The methods the server says yes to before a till closes with them (a voucher redeemed,
+# an account charge authorised): never a plain tender typed at the till.
+AUTHORISED_BY_SERVER = frozenset({PaymentMethod.VOUCHER, PaymentMethod.ACCOUNT})
+
+# The methods that pay at most what is due and give no change, in the order they are
+# applied, each with the refusal when they would pay more (a card, like a voucher).
+_EXACT: tuple[tuple[PaymentMethod, str, str], ...] = (
+    (PaymentMethod.CARD, errors.CARD_OVERPAID, "A card"),
+    (PaymentMethod.VOUCHER, errors.VOUCHER_OVERPAID, "A voucher"),
+    (PaymentMethod.ACCOUNT, errors.ACCOUNT_OVERPAID, "A customer account"),
+)
 
 
 @dataclass(frozen=True)
 class Tender:
-    """What the cashier enters: a method and the amount handed over."""
+    """What the cashier enters: a method, the amount handed over and, for a voucher or an
+    account, what it refers to (the voucher's or the customer's number)."""
 
     method: PaymentMethod
     amount: Decimal
+    reference: str | None = None
 
 
 @dataclass(frozen=True)
 class Payment:
-    """A payment on a receipt: ``amount`` settles the ticket, ``tendered - amount`` is change."""
+    """A payment on a receipt: ``amount`` settles the ticket, ``tendered - amount`` is change.
+    ``reference`` names the voucher or the customer account it was paid with (None for
+    cash and card; a receipt of contract version 2 has none)."""
 
     method: PaymentMethod
     amount: Decimal
     tendered: Decimal
+    reference: str | None = None
 
     @property
     def change(self) -> Decimal:
@@ -39,22 +59,31 @@ class Payment:
 
 
 def settle(total: Decimal, tenders: Sequence[Tender]) -> tuple[Payment, ...]:
-    """Apply tenders to a total: card pays at most what is due, cash covers the rest and
-    gives change. Refuses UNDERPAID and CARD_OVERPAID."""
+    """Apply tenders to a total: a card, a voucher and an account each pay at most what is
+    still due (card first, then vouchers, then accounts; every voucher and account its own
+    payment with its reference), cash covers the rest and gives change. Refuses
+    BAD_AMOUNT, CARD_OVERPAID, VOUCHER_OVERPAID, ACCOUNT_OVERPAID and UNDERPAID."""
     due = total
-    card = sum((t.amount for t in tenders if t.method is PaymentMethod.CARD), ZERO)
-    cash = sum((t.amount for t in tenders if t.method is PaymentMethod.CASH), ZERO)
     if any(t.amount <= 0 for t in tenders):
         raise Refusal(errors.BAD_AMOUNT, "Each payment must be more than zero.")
-    if card > due:
-        raise Refusal(errors.CARD_OVERPAID, f"A card pays at most the {due} due.")
-    if card + cash < due:
-        raise Refusal(errors.UNDERPAID, f"{due - card - cash} is still due.")
+    paid = ZERO
     payments: list[Payment] = []
-    if card:
-        payments.append(Payment(PaymentMethod.CARD, card, card))
+    for method, code, name in _EXACT:
+        of_method = [t for t in tenders if t.method is method]
+        amount = sum((t.amount for t in of_method), ZERO)
+        if paid + amount > due:
+            raise Refusal(code, f"{name} pays at most the {due - paid} still due.")
+        paid += amount
+        if method is PaymentMethod.CARD:
+            if amount:
+                payments.append(Payment(method, amount, amount))
+        else:
+            payments.extend(Payment(method, t.amount, t.amount, t.reference) for t in of_method)
+    cash = sum((t.amount for t in tenders if t.method is PaymentMethod.CASH), ZERO)
+    if paid + cash < due:
+        raise Refusal(errors.UNDERPAID, f"{due - paid - cash} is still due.")
     if cash:
-        payments.append(Payment(PaymentMethod.CASH, due - card, cash))
+        payments.append(Payment(PaymentMethod.CASH, due - paid, cash))
     return tuple(payments)
 
 

@@ -25,6 +25,7 @@ from autonom.till.service_layer.selling import (
     Selling,
     count_local_open_tickets,
 )
+from autonom.till.service_layer.server_functions import EventSeating, ServerFunctions
 from autonom.till.service_layer.snapshot import REFRESH_INTERVAL, SnapshotKeeper
 from autonom.till.service_layer.uploader import Uploader
 
@@ -81,6 +82,7 @@ class Till:
     backends: BackendBoard  # which backends are down, as the server and the devices say
     reports: Reports  # X report, report of emergency mode, day close (R2.8)
     gate: Gate  # scans of admissions at this till's gates (R2.6)
+    server_functions: ServerFunctions  # vouchers, accounts, the settlement: asked live (R2.4)
 
     @property
     def number(self) -> int:
@@ -136,6 +138,7 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
     modes = ModeKeeper(
         station, clock, count_local_open_tickets=lambda: count_local_open_tickets(reading())
     )
+    backends = BackendBoard()
     heartbeat = Heartbeat(
         modes,
         station,
@@ -144,9 +147,9 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         server_url=settings.server_url,
         settings=settings.server_link,
         operator_url=settings.operator_url,
+        backends=backends,
     )
     printer = open_printer(settings.printer_spec())
-    backends = BackendBoard()
     capabilities = Capabilities(modes, backends)
     selling = Selling(
         unit_of_work=unit_of_work,
@@ -161,6 +164,7 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         till_number=number,
         clock=clock,
         snapshot_stale_after=settings.snapshot_stale_after,
+        event_seats=EventSeating(reading, link, clock),
     )
     reports = Reports(
         unit_of_work=unit_of_work,
@@ -196,4 +200,5 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         backends=backends,
         reports=reports,
         gate=gate,
+        server_functions=ServerFunctions(selling, link),
     )

@@ -40,7 +40,7 @@ def test_resent_mode_events_are_kept_once(server: TestClient) -> None:
     till = register(server, 10)
     first = heartbeat(server, till, mode_event(1), mode_event(2, "OFFLINE NO APP"))
     assert first.status_code == 200, first.text
-    assert first.json() == {"events_through": 2, "station_settings": DEFAULTS}
+    assert first.json() == {"events_through": 2, "station_settings": DEFAULTS, "backends_down": []}
     # The answer was lost: the till sends both again, with the change it logged since.
     again = heartbeat(server, till, mode_event(1), mode_event(2), mode_event(3, "ONLINE"))
     assert again.status_code == 200, again.text

@@ -86,24 +86,45 @@ class TillLog:
             ticket.apply(b.added_to(shared.ticket_id))
         return ticket
 
-    def book(self, ticket: Ticket, item: Item = ESPRESSO, quantity: int = 1) -> Ticket:
+    def book(
+        self,
+        ticket: Ticket,
+        item: Item = ESPRESSO,
+        quantity: int = 1,
+        *,
+        issued_number: ReceiptNumber | None = None,
+        booking_id: str | None = None,
+    ) -> Ticket:
         ticket.book(
             item,
             STANDARD,
             quantity,
-            booking_id=str(uuid.uuid4()),
+            booking_id=booking_id or str(uuid.uuid4()),
             operator_number=1,
             till_number=self.number,
             at=self._tick(),
+            issued_number=issued_number,
         )
         self._take(ticket)
         return ticket
 
-    def close(self, ticket: Ticket, number: ReceiptNumber | None = None) -> Ticket:
+    def void(self, ticket: Ticket, booking_id: str, reason: str = "wrong item") -> Ticket:
+        ticket.void(booking_id, reason, operator_number=1, till_number=self.number, at=self._tick())
+        self._take(ticket)
+        return ticket
+
+    def close(
+        self,
+        ticket: Ticket,
+        number: ReceiptNumber | None = None,
+        *,
+        tenders: list[Tender] | None = None,
+        operator: int = 1,
+    ) -> Ticket:
         ticket.close(
-            [Tender(PaymentMethod.CASH, Decimal("100.00"))],
+            tenders or [Tender(PaymentMethod.CASH, Decimal("100.00"))],
             number or self.range.issue(),
-            operator_number=1,
+            operator_number=operator,
             till_number=self.number,
             at=self._tick(),
         )

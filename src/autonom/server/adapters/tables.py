@@ -357,3 +357,94 @@ gate_scans = Table(
     Column("registered_at", UtcDateTime, nullable=False),
     Index("ix_gate_scans_registered", "store_id", "registered_at"),
 )
+
+# The functions that need the server (R2.4, docs/server-functions.md). A voucher is
+# registered when the receipt that sold it arrives; a redemption holds part of its value
+# for a ticket until that ticket's receipt arrives (``state``: held, used, released).
+vouchers = Table(
+    "vouchers",
+    metadata,
+    Column("store_id", Integer, primary_key=True, autoincrement=False),
+    Column("number", String(16), primary_key=True),
+    Column("value", TwoPlaces, nullable=False),
+    Column("remaining", TwoPlaces, nullable=False),
+    Column("till_number", Integer, nullable=False),
+    Column("receipt_number", String(16), nullable=False),
+    Column("sold_at", UtcDateTime, nullable=False),
+)
+
+voucher_redemptions = Table(
+    "voucher_redemptions",
+    metadata,
+    Column("store_id", Integer, primary_key=True, autoincrement=False),
+    Column("redemption_id", String(64), primary_key=True),
+    Column("voucher_number", String(16), nullable=False),
+    Column("ticket_id", String(64), nullable=False),
+    Column("till_number", Integer, nullable=False),
+    Column("amount", TwoPlaces, nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("asked_at", UtcDateTime, nullable=False),
+    Column("settled_at", UtcDateTime, nullable=True),
+    Column("receipt_number", String(16), nullable=True),
+    Index("ix_voucher_redemptions_ticket", "store_id", "ticket_id", "state"),
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("store_id", Integer, primary_key=True, autoincrement=False),
+    Column("number", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(60), nullable=False),
+    Column("credit_limit", TwoPlaces, nullable=False),
+    Column("balance", TwoPlaces, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+account_charges = Table(
+    "account_charges",
+    metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("store_id", Integer, nullable=False),
+    Column("customer_number", Integer, nullable=False),
+    Column("receipt_number", String(16), nullable=False),
+    Column("till_number", Integer, nullable=False),
+    Column("amount", TwoPlaces, nullable=False),
+    Column("charged_at", UtcDateTime, nullable=False),
+    Index("ix_account_charges_customer", "store_id", "customer_number", "id"),
+)
+
+# An event's seats: ``sold`` counts the seats held and sold, never more than ``capacity``.
+events = Table(
+    "events",
+    metadata,
+    Column("store_id", Integer, primary_key=True, autoincrement=False),
+    Column("plu", String(13), primary_key=True),
+    Column("capacity", Integer, nullable=False),
+    Column("sold", Integer, nullable=False),
+)
+
+event_seats = Table(
+    "event_seats",
+    metadata,
+    Column("store_id", Integer, primary_key=True, autoincrement=False),
+    Column("booking_id", String(64), primary_key=True),
+    Column("plu", String(13), nullable=False),
+    Column("ticket_id", String(64), nullable=False),
+    Column("till_number", Integer, nullable=False),
+    Column("seats", Integer, nullable=False),
+    Column("state", String(10), nullable=False),  # held, sold, released
+    Column("held_at", UtcDateTime, nullable=False),
+    Index("ix_event_seats_ticket", "store_id", "ticket_id", "state"),
+)
+
+# The backends behind the server that the back office marked down (a row per backend ever
+# marked; no row is up). Every heartbeat answer lists the down ones.
+backends = Table(
+    "backends",
+    metadata,
+    Column("store_id", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(30), primary_key=True),
+    Column("up", Boolean, nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+)

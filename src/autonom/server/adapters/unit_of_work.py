@@ -13,8 +13,11 @@ from sqlalchemy import Connection, Engine, RootTransaction
 from autonom.server.adapters.database import write_connection
 from autonom.server.adapters.repositories import (
     AdmissionRepository,
+    BackendRepository,
     BackOfficeQueries,
+    CustomerRepository,
     DayCloseRepository,
+    EventRepository,
     FlagRepository,
     GateScanRepository,
     MasterDataRepository,
@@ -25,6 +28,7 @@ from autonom.server.adapters.repositories import (
     TicketRepository,
     TillRepository,
     TillStatusRepository,
+    VoucherRepository,
 )
 
 
@@ -44,6 +48,10 @@ class SqlUnitOfWork:
     day_closes: DayCloseRepository
     admissions: AdmissionRepository
     gate_scans: GateScanRepository
+    vouchers: VoucherRepository
+    customers: CustomerRepository
+    events: EventRepository
+    backends: BackendRepository
 
     def __init__(self, engine: Engine, store_id: int, *, write: bool = True) -> None:
         self.engine = engine
@@ -69,6 +77,10 @@ class SqlUnitOfWork:
         self.day_closes = DayCloseRepository(connection, self.store_id)
         self.admissions = AdmissionRepository(connection, self.store_id)
         self.gate_scans = GateScanRepository(connection, self.store_id)
+        self.vouchers = VoucherRepository(connection, self.store_id)
+        self.customers = CustomerRepository(connection, self.store_id)
+        self.events = EventRepository(connection, self.store_id)
+        self.backends = BackendRepository(connection, self.store_id)
         return self
 
     def commit(self) -> None:

@@ -21,7 +21,7 @@ def receive_heartbeat(
     *, uow: SqlUnitOfWork, number: int, report: HeartbeatReport, now: datetime
 ) -> HeartbeatAck:
     """Keep the till's report and its new events in one transaction; answer the highest
-    event seq held and the till's station settings."""
+    event seq held, the till's station settings and the backends that are down."""
     with uow:
         # Locks the till's status row to commit: the same report received by two server
         # processes at once is stored once (as the push locks the till's position).
@@ -37,8 +37,11 @@ def receive_heartbeat(
             uow.mode_events.add(number, fresh, at=now)
             events_through = fresh[-1].seq
         settings = uow.station_settings.get(number)
+        backends_down = uow.backends.down()
         uow.commit()
-    return HeartbeatAck(events_through=events_through, station_settings=settings)
+    return HeartbeatAck(
+        events_through=events_through, station_settings=settings, backends_down=backends_down
+    )
 
 
 def station_settings(*, uow: SqlUnitOfWork, number: int) -> StationSettingsPublic:

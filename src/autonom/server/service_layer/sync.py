@@ -19,7 +19,7 @@ from autonom.server.domain import (
     plan_push,
     replay_ticket,
 )
-from autonom.server.service_layer import documents, gate
+from autonom.server.service_layer import documents, gate, server_functions
 
 
 def push(*, uow: SqlUnitOfWork, till_number: int, batch: PushBatch) -> PushResult:
@@ -68,11 +68,13 @@ def _apply_ticket_events(
     uow: SqlUnitOfWork, till_number: int, operations: Sequence[Operation], now: datetime
 ) -> None:
     """Keep the operations, raise the flags the findings call for, rebuild each ticket
-    (both tickets of a move: each has its own event), and write the admissions the closed
-    ones sold (one statement for the batch). A ticket lines moved away from drops their
-    rows (``prune``); no other event takes a line off a ticket."""
+    (both tickets of a move: each has its own event), write the admissions the closed ones
+    sold (one statement for the batch) and let each receipt settle what was held for its
+    ticket (``server_functions``). A ticket lines moved away from drops their rows
+    (``prune``); no other event takes a line off a ticket."""
     ticket_ids = [op.event.document_id for op in operations]
     moved_from = {op.event.ticket_id for op in operations if isinstance(op.event, BookingsMovedOut)}
+    closes: list[tuple[int, TicketClosed]] = []
     uow.tickets.lock(ticket_ids)
     facts: dict[str, TicketFacts] = {}
     for op in operations:
@@ -93,11 +95,19 @@ def _apply_ticket_events(
         uow.operations.add(till_number, op, at=now)
         if isinstance(event, TicketClosed):
             uow.receipts.add(event, duplicate=reused)
+            closes.append((op.seq, event))
         ticket.note(event)
+    rebuilt = {}
     for ticket_id in dict.fromkeys(ticket_ids):
-        rebuilt = replay_ticket(uow.operations.events_of(ticket_id))
-        uow.tickets.save(rebuilt, prune=ticket_id in moved_from)
+        rebuilt[ticket_id] = replay_ticket(uow.operations.events_of(ticket_id))
+        uow.tickets.save(rebuilt[ticket_id], prune=ticket_id in moved_from)
     gate.register_sold(uow, [t for t, known in facts.items() if known.closed], now=now)
+    for seq, closed in closes:
+        receipt = rebuilt[closed.ticket_id].receipt
+        assert receipt is not None  # the ticket was rebuilt with its close
+        server_functions.receipt_arrived(
+            uow, till_number=till_number, seq=seq, closed=closed, receipt=receipt, now=now
+        )
 
 
 def _facts_of(ticket: TicketPublic | None) -> TicketFacts:

@@ -245,10 +245,10 @@ class TicketRepository:
             (event.receipt_number, to_text(event.closed_at), event.ticket_id),
         )
         self._conn.executemany(
-            "INSERT INTO payments (ticket_id, position, method, amount, tendered) "
-            "VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO payments (ticket_id, position, method, amount, tendered, reference) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             [
-                (event.ticket_id, i, p.method.value, str(p.amount), str(p.tendered))
+                (event.ticket_id, i, p.method.value, str(p.amount), str(p.tendered), p.reference)
                 for i, p in enumerate(event.payments, start=1)
             ],
         )

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from datetime import date
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -28,6 +30,16 @@ from autonom.contracts import (
     TillRegistered,
     TillRegistration,
 )
+from autonom.contracts.server_functions import (
+    AccountChargeAuthorised,
+    AccountChargeIn,
+    CustomerPublic,
+    OperatorSettlementPublic,
+    RedemptionIn,
+    RedemptionPublic,
+    SeatsHeld,
+    SeatsIn,
+)
 from autonom.domain import Refusal
 
 API = "/api/v1"
@@ -35,6 +47,10 @@ CONNECT_TIMEOUT = 0.5
 READ_TIMEOUT = 2.0
 # Opening a table asks the server for its ticket while the cashier waits: keep it short.
 TABLE_LOOKUP_TIMEOUT = httpx.Timeout(0.7, connect=0.3)
+
+# A function that needs the server (a voucher, a report) while the cashier waits: short;
+# no answer in time is a clear refusal, never a hang (R2.4).
+SERVER_FUNCTION_TIMEOUT = httpx.Timeout(1.5, connect=0.3)
 
 # The heartbeat's report must not outlast the heartbeat's own verdict on the link.
 REPORT_TIMEOUT = httpx.Timeout(1.0, connect=0.5)
@@ -142,6 +158,57 @@ class ServerLink:
         if not isinstance(answer, list):
             raise ServerUnreachable("the server's answer about gate scans was not a list")
         return [self._parse(GateScanPublic, scan) for scan in answer]
+
+    # -- the functions that need the server (R2.4): asked live, never queued ---------------
+
+    def redeem_voucher(self, number: str, request: RedemptionIn) -> RedemptionPublic:
+        """Hold part of a voucher's value for a ticket (idempotent by ``redemption_id``)."""
+        answer = self._call(
+            "POST",
+            f"/vouchers/{quote(number, safe='')}/redeem",
+            json=request.model_dump(mode="json"),
+            timeout=SERVER_FUNCTION_TIMEOUT,
+        )
+        return self._parse(RedemptionPublic, answer)
+
+    def operator_settlement(self, operator_number: int, day: date) -> OperatorSettlementPublic:
+        """The operator's receipts of ``day`` on every till, as the server holds them."""
+        answer = self._call(
+            "GET",
+            "/reports/operator-settlement",
+            params={"operator": operator_number, "day": day.isoformat()},
+            timeout=SERVER_FUNCTION_TIMEOUT,
+        )
+        return self._parse(OperatorSettlementPublic, answer)
+
+    def find_customers(self, text: str) -> list[CustomerPublic]:
+        """Customer accounts whose number is ``text`` or whose name contains it."""
+        answer = self._call(
+            "GET", "/customers", params={"q": text}, timeout=SERVER_FUNCTION_TIMEOUT
+        )
+        if not isinstance(answer, list):
+            raise ServerUnreachable("the server's answer about customers was not a list")
+        return [self._parse(CustomerPublic, c) for c in answer]
+
+    def authorise_charge(self, number: int, request: AccountChargeIn) -> AccountChargeAuthorised:
+        """May ``request.amount`` go on customer ``number``'s account now?"""
+        answer = self._call(
+            "POST",
+            f"/customers/{number}/authorise",
+            json=request.model_dump(mode="json"),
+            timeout=SERVER_FUNCTION_TIMEOUT,
+        )
+        return self._parse(AccountChargeAuthorised, answer)
+
+    def hold_seats(self, plu: str, request: SeatsIn) -> SeatsHeld:
+        """Hold seats of an event for a booking before it is written (once per booking)."""
+        answer = self._call(
+            "POST",
+            f"/events/{quote(plu, safe='')}/seats",
+            json=request.model_dump(mode="json"),
+            timeout=SERVER_FUNCTION_TIMEOUT,
+        )
+        return self._parse(SeatsHeld, answer)
 
     def close(self) -> None:
         self._client.close()

@@ -194,6 +194,10 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX gate_scans_by_time ON gate_scans (scanned_at);
     CREATE INDEX gate_scans_pending ON gate_scans (scanned_at) WHERE result IS NULL;
     """,
+    # 6: a payment names the voucher or the customer account it was paid with.
+    """
+    ALTER TABLE payments ADD COLUMN reference TEXT;
+    """,
 )
 
 

@@ -219,6 +219,10 @@ MATRIX: dict[Function, Row] = {
     ),
 }
 
+# R2.4, seed 000: these functions' refusals are a notice the cashier may confirm with OK and
+# that otherwise closes itself after about this many seconds.
+NOTICE_CLOSES_AFTER_S: dict[Function, int] = {Function.OPERATOR_SETTLEMENT: 45}
+
 # The function that booking an item of a kind is (goods are just sold).
 FUNCTION_OF_KIND: dict[ItemKind, Function] = {
     ItemKind.VOUCHER: Function.VOUCHER_SELL,

@@ -16,6 +16,7 @@ from autonom.domain import Refusal
 from autonom.till.domain import Health, Mode
 from autonom.till.domain.capabilities import (
     MATRIX,
+    NOTICE_CLOSES_AFTER_S,
     Availability,
     Backend,
     Function,
@@ -75,20 +76,19 @@ class Capabilities:
 
     def require(self, function: Function) -> Availability:
         """The function's availability, or its refusal raised (409) when the matrix refuses it
-        now. A limited function is allowed; its words say what differs."""
+        now. A limited function is allowed; its words say what differs. A refusal shown as
+        a notice that closes itself says after how long (``detail.closes_after_s``)."""
         situations = self.situations()
         found = decide(function, situations, self.backends.down())
         if found.refused:
             assert found.code is not None
-            raise Refusal(
-                found.code,
-                found.words,
-                409,
-                detail={
-                    "function": function.value,
-                    "situations": sorted(s.value for s in situations),
-                },
-            )
+            detail: dict[str, object] = {
+                "function": function.value,
+                "situations": sorted(s.value for s in situations),
+            }
+            if function in NOTICE_CLOSES_AFTER_S:
+                detail["closes_after_s"] = NOTICE_CLOSES_AFTER_S[function]
+            raise Refusal(found.code, found.words, 409, detail=detail)
         return found
 
     def all_now(self) -> list[FunctionNow]:

@@ -26,6 +26,8 @@ class AddBooking:
     plu: str
     quantity: int
     operator_number: int
+    # The booking's id when it was chosen before (the server holds an event's seats for it).
+    booking_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,10 +41,12 @@ class VoidBooking:
 @dataclass(frozen=True)
 class Tendered:
     """A tender as the cashier typed it: ``amount`` as written (checked when the ticket is
-    closed), or None for the amount due (an empty cash field, a card payment)."""
+    closed), or None for the amount due (an empty cash field, a card payment); a voucher's
+    or an account's ``reference`` (its number)."""
 
     method: PaymentMethod
     amount: str | int | Decimal | None = None
+    reference: str | None = None
 
 
 @dataclass(frozen=True)

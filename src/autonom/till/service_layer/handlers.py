@@ -76,9 +76,10 @@ def tenders_as_typed(tendered: Iterable[Tendered], due: Decimal) -> tuple[Tender
     for typed in tendered:
         if typed.amount is None:
             if due > 0:
-                tenders.append(Tender(typed.method, due))
+                tenders.append(Tender(typed.method, due, typed.reference))
         else:
-            tenders.append(Tender(typed.method, parse_amount(typed.amount, allow_zero=False)))
+            amount = parse_amount(typed.amount, allow_zero=False)
+            tenders.append(Tender(typed.method, amount, typed.reference))
     return tuple(tenders)
 
 
@@ -200,7 +201,7 @@ def add_booking(cmd: AddBooking, uow: TillUnitOfWork, *, offline: bool = False) 
                 item,
                 rate,
                 cmd.quantity if number_range is None else 1,
-                booking_id=new_id(),
+                booking_id=cmd.booking_id if cmd.booking_id and lines == 1 else new_id(),
                 operator_number=cmd.operator_number,
                 till_number=uow.till_number,
                 at=uow.now(),

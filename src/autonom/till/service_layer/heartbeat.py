@@ -15,7 +15,8 @@ watching (and reporting a stall) when the page's loop hangs (R1.3). Every ``TICK
 Every ``HOUSEKEEPING_S`` in emergency mode it counts the local open tickets (R1.6) and,
 while reintegrating, asks the uploader to push now and ends reintegration once the outbox
 is empty. Every ``REPORT_S`` (at once when there is news) it sends the server a
-``HeartbeatReport`` with the unsent log entries and caches the station settings it answers.
+``HeartbeatReport`` with the unsent log entries, caches the station settings it answers and
+tells the capability matrix which backends behind the server are down (R2.4).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 import structlog
@@ -46,6 +47,8 @@ from autonom.till.domain import (
     StationSettings,
     Verdict,
 )
+from autonom.till.domain.capabilities import Backend
+from autonom.till.service_layer.capabilities import BackendBoard
 from autonom.till.service_layer.modes import ModeKeeper
 from autonom.till.service_layer.uploader import UploadState
 
@@ -84,6 +87,13 @@ class HeartbeatReceiver(Protocol):
     def credential(self) -> str | None: ...
 
     def heartbeat(self, report: HeartbeatReport) -> HeartbeatAck: ...
+
+
+def backends_named(names: Iterable[str]) -> frozenset[Backend]:
+    """The backends a heartbeat answer says are down; a name this till does not know (a
+    newer server's) concerns no function here."""
+    known = {b.value: b for b in Backend}
+    return frozenset(known[name] for name in names if name in known)
 
 
 class LinkWatch:
@@ -152,9 +162,11 @@ class Heartbeat:
         server_url: str,
         settings: DetectorSettings = SERVER_LINK,
         operator_url: str | None = None,
+        backends: BackendBoard | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._keeper = keeper
+        self._backends = backends
         self._station = station
         self._outbox = outbox
         self._server = server
@@ -287,3 +299,5 @@ class Heartbeat:
             self._keeper.update_settings(
                 StationSettings(settings.emergency_allowed, float(settings.auto_return_s))
             )
+            if self._backends is not None:
+                self._backends.report("server", backends_named(ack.backends_down))

@@ -17,11 +17,22 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Protocol
 
 import structlog
 
 from autonom.devices.printer import PrinterUnavailable, ReceiptPrinter, StoreHeader, receipt_text
-from autonom.domain import Item, Operator, Receipt, Refusal, Ticket, TicketStatus
+from autonom.domain import (
+    Item,
+    ItemKind,
+    Operator,
+    Receipt,
+    Refusal,
+    Ticket,
+    TicketStatus,
+    errors,
+)
+from autonom.domain.payment import AUTHORISED_BY_SERVER
 from autonom.till.adapters.outbox import UnsentDocument
 from autonom.till.adapters.unit_of_work import Clock
 from autonom.till.domain import Choice, Mode
@@ -47,6 +58,15 @@ from autonom.till.service_layer.uploader import UploadState
 log = structlog.get_logger(__name__)
 
 SNAPSHOT_STALE_AFTER = timedelta(hours=24)  # the default age past which the page warns (R2.2)
+
+
+class EventSeats(Protocol):
+    """Where an event ticket's seats are held before its booking is written (the server,
+    through ``server_functions.EventSeating``)."""
+
+    def hold(self, operator_number: int, ticket_id: str, plu: str, quantity: int) -> str:
+        """Hold ``quantity`` seats for a new booking of ``plu``; the booking's id."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -80,6 +100,7 @@ class Selling:
     till_number: int
     clock: Clock
     snapshot_stale_after: timedelta = SNAPSHOT_STALE_AFTER
+    event_seats: EventSeats | None = None  # holds an event ticket's seats on the server
 
     # -- the shared-table policy -------------------------------------------------------------
 
@@ -140,17 +161,28 @@ class Selling:
             kind = uow.master_data.item(plu.strip()).kind
         if (function := FUNCTION_OF_KIND.get(kind)) is not None:
             self.capabilities.require(function)
+        held = None
+        if kind is ItemKind.EVENT_TICKET:  # its seats are held on the server first (R2.6)
+            held = self._event_seats().hold(operator_number, ticket_id, plu.strip(), quantity)
         handlers.add_booking(
             AddBooking(
                 ticket_id=ticket_id,
                 plu=plu.strip(),
                 quantity=quantity,
                 operator_number=operator_number,
+                booking_id=held,
             ),
             self.unit_of_work(),
             offline=self.modes.sales_offline,
         )
         return self.ticket(ticket_id)
+
+    def _event_seats(self) -> EventSeats:
+        if self.event_seats is None:
+            raise Refusal(
+                errors.EVENT_TICKET_OFFLINE, "This till sells no event tickets (no server).", 409
+            )
+        return self.event_seats
 
     def void(self, operator_number: int, ticket_id: str, booking_id: str, reason: str) -> Ticket:
         """Void a line with the cashier's reason and return the ticket as it now stands."""
@@ -257,7 +289,15 @@ class Selling:
     ) -> Closed:
         """Close the ticket into a receipt with the tenders as typed, then print it. The
         receipt is saved before the printer is touched, so a printer failure never undoes
-        the sale; an undecided outage refuses the close (R1.4, in the handler)."""
+        the sale; an undecided outage refuses the close (R1.4, in the handler). A voucher
+        or an account is paid through ``ServerFunctions`` only (TENDER_NEEDS_SERVER)."""
+        if any(t.method in AUTHORISED_BY_SERVER for t in tendered):
+            raise Refusal(
+                errors.TENDER_NEEDS_SERVER,
+                "A voucher is paid with 'Redeem voucher' and an account with 'On account': "
+                "the server says yes before the ticket is closed.",
+                422,
+            )
         receipt = handlers.close_ticket(
             CloseTicket(
                 ticket_id=ticket_id, tenders=tuple(tendered), operator_number=operator_number

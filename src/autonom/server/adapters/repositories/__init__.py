@@ -20,6 +20,13 @@ from autonom.server.adapters.repositories.heartbeat import (
     TillStatusRepository,
 )
 from autonom.server.adapters.repositories.master_data import MasterDataRepository
+from autonom.server.adapters.repositories.server_functions import (
+    BackendRecord,
+    BackendRepository,
+    CustomerRepository,
+    EventRepository,
+    VoucherRepository,
+)
 from autonom.server.adapters.repositories.sync import (
     FlagRepository,
     OperationRepository,
@@ -32,8 +39,12 @@ __all__ = [
     "AdmissionRecord",
     "AdmissionRepository",
     "BackOfficeQueries",
+    "BackendRecord",
+    "BackendRepository",
+    "CustomerRepository",
     "DayCloseRecord",
     "DayCloseRepository",
+    "EventRepository",
     "FlagRecord",
     "FlagRepository",
     "GateScanRepository",
@@ -47,4 +58,5 @@ __all__ = [
     "TillRecord",
     "TillRepository",
     "TillStatusRepository",
+    "VoucherRepository",
 ]

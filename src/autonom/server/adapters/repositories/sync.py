@@ -49,6 +49,15 @@ class TillRepository(Repository):
         self.connection.execute(position.on_conflict_do_nothing())
         return True
 
+    def is_registered(self, number: int) -> bool:
+        """Whether a till with this number is registered."""
+        found = self.connection.execute(
+            select(t.tills.c.number).where(
+                t.tills.c.store_id == self.store_id, t.tills.c.number == number
+            )
+        ).first()
+        return found is not None
+
     def set_credential(self, number: int, credential_hash: str) -> bool:
         """Replace the till's credential hash; False when the till is not registered."""
         result = self.connection.execute(
@@ -265,6 +274,18 @@ class ReceiptRepository(Repository):
             select(r.c.id).where(r.c.store_id == self.store_id, r.c.number == number).limit(1)
         ).first()
         return found is not None
+
+    def closed_between(self, start: datetime, end: datetime) -> list[TicketClosed]:
+        """Every receipt closed from ``start`` until before ``end``, reused numbers too (a
+        sale all the same), in closing order, as the till's ``TicketClosed``."""
+        r = t.receipts
+        rows = self.connection.execute(
+            select(r.c.payload)
+            .where(r.c.store_id == self.store_id, r.c.closed_at >= start, r.c.closed_at < end)
+            .order_by(r.c.closed_at, r.c.id)
+        )
+        closed = [EVENT_ADAPTER.validate_json(row.payload) for row in rows]
+        return [event for event in closed if isinstance(event, TicketClosed)]
 
     def add(self, event: TicketClosed, *, duplicate: bool) -> None:
         """Keep the receipt of a closed ticket."""

@@ -6,7 +6,16 @@ the cashier was on."""
 
 from __future__ import annotations
 
-from autonom.till.entrypoints.pages import gate, login, receipts, reports, status, tables, tickets
+from autonom.till.entrypoints.pages import (
+    gate,
+    login,
+    receipts,
+    reports,
+    server_functions,
+    status,
+    tables,
+    tickets,
+)
 
 ROUTERS = (
     login.router,
@@ -16,6 +25,7 @@ ROUTERS = (
     reports.router,
     gate.router,
     status.router,
+    server_functions.router,
 )
 
 __all__ = ["ROUTERS"]
