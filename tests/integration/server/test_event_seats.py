@@ -142,3 +142,22 @@ def test_no_seat_is_held_while_ticketing_is_down_or_for_an_item_without_seats(
     by_till = server.put("/api/v1/events/850", json={"capacity": 9}, headers=till.auth)
     assert by_till.status_code == 401
     assert event(server)["capacity"] == 5
+
+
+def test_a_seat_moved_to_another_ticket_is_sold_by_that_tickets_receipt(
+    server: TestClient,
+) -> None:
+    concert(server, capacity=10)
+    till = register(server, 10)
+    table = till.open(table=4)
+    assert hold(server, till, table.ticket_id, "b-seat").status_code == 200
+    till.book(table, CONCERT, 1, booking_id="b-seat")
+    till.book(table)  # an espresso stays on the table
+    split = till.open()
+    till.move(table, split, ["b-seat"])  # the guest with the seat pays on her own
+
+    till.close(table)  # the table's receipt has no seat: it must not free the moved one
+    till.close(split)
+    assert push(server, till, till.operations()).status_code == 200
+
+    assert event(server)["sold"] == 1

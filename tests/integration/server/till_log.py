@@ -113,6 +113,14 @@ class TillLog:
         self._take(ticket)
         return ticket
 
+    def move(self, source: Ticket, target: Ticket, booking_ids: list[str]) -> None:
+        """Move lines between two tickets (a table transfer, a bill split)."""
+        source.move_to(
+            target, booking_ids, operator_number=1, till_number=self.number, at=self._tick()
+        )
+        self._take(source)
+        self._take(target)
+
     def close(
         self,
         ticket: Ticket,

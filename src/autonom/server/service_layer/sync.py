@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from autonom.contracts import Operation, PushBatch, PushResult, TicketPublic
-from autonom.domain import BookingsMovedOut, TicketClosed, TicketStatus
+from autonom.domain import BookingsMovedIn, BookingsMovedOut, TicketClosed, TicketStatus
 from autonom.domain.events import TICKET_EVENTS
 from autonom.server.adapters import SqlUnitOfWork
 from autonom.server.domain import (
@@ -96,6 +96,8 @@ def _apply_ticket_events(
         if isinstance(event, TicketClosed):
             uow.receipts.add(event, duplicate=reused)
             closes.append((op.seq, event))
+        if isinstance(event, BookingsMovedIn):  # the seats held for the lines go with them
+            uow.events.follow_move([b.booking_id for b in event.bookings], event.ticket_id)
         ticket.note(event)
     rebuilt = {}
     for ticket_id in dict.fromkeys(ticket_ids):

@@ -298,6 +298,20 @@ class EventRepository(Repository):
         )
         return [_seat_hold(row) for row in rows]
 
+    def follow_move(self, booking_ids: Sequence[str], ticket_id: str) -> None:
+        """The seats still held for ``booking_ids`` now belong to ``ticket_id``, where the
+        lines were moved (a table transfer, a bill split): its receipt settles them."""
+        s = t.event_seats
+        self.connection.execute(
+            update(s)
+            .where(
+                s.c.store_id == self.store_id,
+                s.c.booking_id.in_(list(booking_ids)),
+                s.c.state == _SEAT_HELD,
+            )
+            .values(ticket_id=ticket_id)
+        )
+
     def settle(self, sold: Sequence[SeatHold], released: Sequence[SeatHold]) -> None:
         """Seats a receipt sold stay taken; seats it gave back are free again."""
         s, e = t.event_seats, t.events
