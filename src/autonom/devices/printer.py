@@ -17,7 +17,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Protocol
 
-from autonom.domain import PaymentMethod, Receipt
+from autonom.domain import CardSlip, PaymentMethod, Receipt
+from autonom.domain.card import CardPaymentState
 
 __all__ = [
     "PrinterUnavailable",
@@ -33,6 +34,7 @@ WRITE_TIMEOUT = 5.0  # seconds; a receipt is a few kB, so a printer that stalls 
 AUTONOMOUS_MARK = "*** AUTONOMOUS - OFFLINE ***"  # R4.2
 OFFLINE_BOOKING_MARK = "OFF"  # R3.2
 PAPER_CODE_PAGE = "CP858"  # PC858: code page 850 with the euro sign
+STORED_OFFLINE_MARK = "Stored offline - result pending"  # R2.5: the bank decides later
 
 
 @dataclass(frozen=True)
@@ -106,13 +108,27 @@ def _layout(receipt: Receipt, header: StoreHeader, till_number: int) -> list[_Li
         if payment.method is PaymentMethod.CASH:
             lines.append(_Line(_spread("Cash given", _amount(payment.tendered))))
             lines.append(_Line(_spread("Change", _amount(payment.change))))
-        else:
+        elif payment.card is None:
             lines.append(_Line(_spread("Card", _amount(payment.amount))))
+        else:
+            lines += _card_slip(payment.card, payment.amount)
     if receipt.offline:
         lines.append(rule)
         lines.append(_Line(AUTONOMOUS_MARK.center(WIDTH).rstrip()))
     lines.append(_Line(""))
     lines.append(_Line("Thank you".center(WIDTH).rstrip()))
+    return lines
+
+
+def _card_slip(slip: CardSlip, amount: Decimal) -> list[_Line]:
+    """A card payment with the device's answer (R2.5): the card, and the approval code or
+    that it was stored offline with the bank's verdict to come."""
+    card = f"Card {slip.card_type.label} ****{slip.masked_pan[-4:]}"
+    lines = [_Line(_spread(card, _amount(amount)))]
+    if slip.state is CardPaymentState.STORED:
+        lines.append(_Line(f"  {STORED_OFFLINE_MARK}"))
+    elif slip.approval_code:
+        lines.append(_Line(f"  Approval code {_clean(slip.approval_code)}"))
     return lines
 
 

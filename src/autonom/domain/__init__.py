@@ -2,17 +2,26 @@
 
 from autonom.domain.catalog import Item, ItemKind, Operator, Role, TaxRate, hash_pin
 from autonom.domain.errors import Refusal
-from autonom.domain.events import BookingAdded, BookingVoided, Event, TicketClosed, TicketOpened
+from autonom.domain.events import (
+    BookingAdded,
+    BookingVoided,
+    CardPaymentSettled,
+    Event,
+    TicketClosed,
+    TicketOpened,
+)
 from autonom.domain.journal import JournalEntry
 from autonom.domain.money import TaxLine
 from autonom.domain.numbering import Form, NumberRange, ReceiptNumber
-from autonom.domain.payment import Payment, PaymentMethod, Tender
+from autonom.domain.payment import CardSlip, Payment, PaymentMethod, Tender
 from autonom.domain.ticket import Booking, Receipt, Ticket, TicketStatus
 
 __all__ = [
     "Booking",
     "BookingAdded",
     "BookingVoided",
+    "CardPaymentSettled",
+    "CardSlip",
     "Event",
     "Form",
     "Item",

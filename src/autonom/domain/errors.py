@@ -65,6 +65,7 @@ TICKET_CLOSED_TWICE = "TICKET_CLOSED_TWICE"
 CHANGED_AFTER_CLOSE = "CHANGED_AFTER_CLOSE"
 UNKNOWN_BOOKING = "UNKNOWN_BOOKING"
 RECEIPT_NUMBER_REUSED = "RECEIPT_NUMBER_REUSED"
+CARD_DEBT = "CARD_DEBT"  # R2.5: a card payment stored offline was declined: money to collect
 
 # -- the till's own refusals (the cashier page, the till's JSON API, the mode dialog) ---------
 STORAGE_FAILED = "STORAGE_FAILED"
@@ -93,3 +94,6 @@ DEVICE_NOT_HERE = "DEVICE_NOT_HERE"  # the device is driven by another till
 CARD_DECLINED = "CARD_DECLINED"  # the bank said no
 CARD_DEVICE_UNAVAILABLE = "CARD_DEVICE_UNAVAILABLE"  # the device does not answer (in time)
 PAYMENT_ID_REUSED = "PAYMENT_ID_REUSED"  # a payment id sent again for a different payment
+NO_CARD_DEVICE = "NO_CARD_DEVICE"  # this till has no card device configured
+BAD_CARD = "BAD_CARD"  # the card presented: no type, an unknown type or a wrong number
+CARD_PAYMENT_PENDING = "CARD_PAYMENT_PENDING"  # a card payment on the ticket has no receipt yet

@@ -16,6 +16,7 @@ from enum import Enum
 from typing import Any, Literal
 
 from autonom.domain import limits
+from autonom.domain.card import CardPaymentState
 from autonom.domain.money import TaxLine
 from autonom.domain.payment import Payment
 
@@ -110,10 +111,26 @@ class TicketClosed:
 TicketEvent = TicketOpened | BookingAdded | BookingVoided | TicketClosed
 TICKET_EVENTS = (TicketOpened, BookingAdded, BookingVoided, TicketClosed)
 
+
+@dataclass(frozen=True)
+class CardPaymentSettled:
+    """The bank decided a card payment the device had stored offline (R2.5): approved, or
+    declined — money the store did not get for receipt ``receipt_number``. The document is
+    the card payment (``document_id`` is its ``payment_id``)."""
+
+    document_id: str
+    till_number: int
+    receipt_number: str
+    amount: Decimal
+    state: CardPaymentState  # approved | declined: the bank's final word
+    settled_at: datetime
+    kind: Literal["card_payment_settled"] = "card_payment_settled"
+
+
 # Every operation a till logs. A ticket's events share its ``ticket_id``; the other
 # documents (a day close, a gate scan, …) each carry their own ``document_id``. Every event
 # answers ``document_id``: the outbox and the server's operations are keyed by it.
-Event = TicketEvent
+Event = TicketEvent | CardPaymentSettled
 
 # The limit of every field of every event, by the field's name (a unit test checks that no
 # field is left out). Texts: the longest allowed; whole numbers and amounts: the range.
@@ -127,6 +144,10 @@ TEXT_LIMITS: dict[str, int] = {
     "reason": limits.MAX_REASON_LENGTH,
     "receipt_number": limits.MAX_RECEIPT_NUMBER_LENGTH,
     "issued_number": limits.MAX_RECEIPT_NUMBER_LENGTH,
+    "document_id": limits.MAX_ID_LENGTH,
+    "payment_id": limits.MAX_ID_LENGTH,
+    "masked_pan": limits.MAX_PAN_LENGTH,
+    "approval_code": limits.MAX_APPROVAL_CODE_LENGTH,
 }
 WHOLE_LIMITS: dict[str, tuple[int, int]] = {
     "quantity": (1, limits.MAX_QUANTITY),
@@ -145,8 +166,9 @@ AMOUNT_LIMITS: dict[str, tuple[Decimal, Decimal]] = {
     "percent": (Decimal(0), limits.MAX_PERCENT),
 }
 COUNT_LIMITS: dict[str, int] = {"taxes": limits.MAX_TAX_LINES, "payments": limits.MAX_TENDERS}
-# The fields that may be None: a counter sale's table, a booking of goods' issued number.
-OPTIONAL = frozenset({"table", "issued_number"})
+# The fields that may be None: a counter sale's table, a booking of goods' issued number,
+# a cash payment's card slip, a stored card payment's approval code.
+OPTIONAL = frozenset({"table", "issued_number", "card", "approval_code"})
 
 
 def check_event(event: Event) -> list[str]:
@@ -184,6 +206,8 @@ def _check_value(name: str, value: Any, where: str) -> list[str]:
         if len(value) > COUNT_LIMITS.get(name, 0):
             return [f"{where} may have at most {COUNT_LIMITS.get(name, 0)} entries"]
         return [p for i, item in enumerate(value) for p in _check_item(item, f"{where}.{i}.")]
+    if is_dataclass(value):  # a record inside a record: a payment's card slip
+        return _check_item(value, f"{where}.")
     return [f"{where} is not a known kind of value"]
 
 

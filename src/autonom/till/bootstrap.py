@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from autonom.devices.card_device import HttpCardDevice
 from autonom.devices.printer import ReceiptPrinter, StoreHeader, open_printer
 from autonom.domain.numbering import check_till_number
 from autonom.till.adapters.server_link import ServerLink
@@ -16,6 +17,7 @@ from autonom.till.adapters.store import TillStore
 from autonom.till.adapters.unit_of_work import Clock, SqliteReadUnitOfWork, SqliteUnitOfWork
 from autonom.till.domain import SERVER_LINK, DetectorSettings
 from autonom.till.service_layer.capabilities import BackendBoard, Capabilities
+from autonom.till.service_layer.card_payments import CardPayments
 from autonom.till.service_layer.heartbeat import Heartbeat
 from autonom.till.service_layer.modes import ModeKeeper
 from autonom.till.service_layer.selling import Selling, count_local_open_tickets
@@ -47,6 +49,7 @@ class TillSettings:
     snapshot_interval: float = REFRESH_INTERVAL
     server_link: DetectorSettings = SERVER_LINK
     operator_url: str | None = None  # the fiscal operator's base URL, watched when given
+    card_device: str | None = None  # the card device's base URL (R2.5); none: no card payments
 
     def printer_spec(self) -> str:
         """The printer spec with a relative ``file:`` path placed inside the data dir."""
@@ -72,6 +75,7 @@ class Till:
     clock: Clock
     selling: Selling
     backends: BackendBoard  # which backends are down, as the server and the devices say
+    card_payments: CardPayments  # card payments through the card device (R2.5)
 
     @property
     def number(self) -> int:
@@ -89,8 +93,10 @@ class Till:
         self.uploader.start()
         self.snapshot.start()
         self.heartbeat.start()
+        self.card_payments.start()
 
     def stop(self) -> None:
+        self.card_payments.stop()
         self.heartbeat.stop()
         self.snapshot.stop()
         self.uploader.stop()
@@ -138,11 +144,21 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
     )
     printer = open_printer(settings.printer_spec())
     backends = BackendBoard()
+    capabilities = Capabilities(modes, backends)
+    card_payments = CardPayments(
+        unit_of_work=unit_of_work,
+        reading=reading,
+        capabilities=capabilities,
+        modes=modes,
+        backends=backends,
+        device=HttpCardDevice(settings.card_device) if settings.card_device else None,
+        till_number=number,
+    )
     selling = Selling(
         unit_of_work=unit_of_work,
         reading=reading,
         modes=modes,
-        capabilities=Capabilities(modes, backends),
+        capabilities=capabilities,
         tables=link,
         link_state=snapshot.state,
         upload_state=uploader.state,
@@ -150,6 +166,7 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         header=settings.store_header,
         till_number=number,
         clock=clock,
+        card_payments=card_payments,
     )
     return Till(
         settings=settings,
@@ -164,4 +181,5 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         clock=clock,
         selling=selling,
         backends=backends,
+        card_payments=card_payments,
     )

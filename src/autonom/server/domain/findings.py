@@ -13,6 +13,7 @@ from autonom.domain.errors import (
     UNKNOWN_BOOKING,
     UNKNOWN_TICKET,
 )
+from autonom.domain.events import TicketEvent
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,9 @@ class TicketFacts:
         self.known = True
 
 
-def findings(ticket: TicketFacts, event: Event, *, receipt_number_used: bool) -> list[Finding]:
+def findings(
+    ticket: TicketFacts, event: TicketEvent, *, receipt_number_used: bool
+) -> list[Finding]:
     """What a person should look at about ``event``; it is applied all the same."""
     if isinstance(event, TicketOpened):
         return []
@@ -94,7 +97,7 @@ def findings(ticket: TicketFacts, event: Event, *, receipt_number_used: bool) ->
     return found
 
 
-def _describe(event: Event) -> str:
+def _describe(event: TicketEvent) -> str:
     if isinstance(event, BookingAdded):
         return f"booked {event.quantity} × {event.name}"
     if isinstance(event, BookingVoided):

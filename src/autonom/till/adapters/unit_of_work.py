@@ -29,6 +29,7 @@ from typing import Self
 from autonom.contracts import Operation
 from autonom.domain import Event, JournalEntry, Ticket
 from autonom.domain.journal import next_entry
+from autonom.till.adapters.card_payments import CardPaymentRepository
 from autonom.till.adapters.outbox import Outbox
 from autonom.till.adapters.repository import (
     MasterDataSnapshot,
@@ -55,6 +56,7 @@ class SqliteReadUnitOfWork:
     master_data: MasterDataSnapshot
     receipts: ReceiptRepository
     outbox: Outbox
+    card_payments: CardPaymentRepository
 
     def __init__(self, store: TillStore) -> None:
         self._store = store
@@ -71,6 +73,7 @@ class SqliteReadUnitOfWork:
         self.master_data = MasterDataSnapshot(conn)
         self.receipts = ReceiptRepository(conn)
         self.outbox = Outbox(conn)
+        self.card_payments = CardPaymentRepository(conn)
         return self
 
     def __exit__(
@@ -91,6 +94,7 @@ class SqliteUnitOfWork:
     ranges: NumberRanges
     receipts: ReceiptRepository
     outbox: Outbox
+    card_payments: CardPaymentRepository
 
     def __init__(self, store: TillStore, clock: Clock) -> None:
         self._store = store
@@ -121,6 +125,7 @@ class SqliteUnitOfWork:
         self.ranges = NumberRanges(self._conn, self.till_number)
         self.receipts = ReceiptRepository(self._conn)
         self.outbox = Outbox(self._conn)
+        self.card_payments = CardPaymentRepository(self._conn)
         return self
 
     def __exit__(

@@ -20,7 +20,7 @@ from fastapi.staticfiles import StaticFiles
 
 from autonom import __version__
 from autonom.till.bootstrap import Till
-from autonom.till.entrypoints import api
+from autonom.till.entrypoints import api, api_card_payments
 from autonom.till.entrypoints.errors import install_error_handlers
 from autonom.till.entrypoints.pages import ROUTERS
 from autonom.till.entrypoints.pages.rendering import templates
@@ -53,6 +53,7 @@ def create_app(till: Till) -> FastAPI:
     app.add_middleware(BodyLimit)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
+    app.include_router(api_card_payments.router)
     for router in ROUTERS:
         app.include_router(router)
     return app

@@ -21,18 +21,21 @@ from datetime import date, datetime, time, timedelta
 import structlog
 
 from autonom.devices.printer import PrinterUnavailable, ReceiptPrinter, StoreHeader, receipt_text
-from autonom.domain import Item, Operator, Receipt, Ticket, TicketStatus
+from autonom.domain import Item, Operator, PaymentMethod, Receipt, Refusal, Ticket, TicketStatus
+from autonom.domain.errors import CARD_PAYMENT_PENDING
 from autonom.till.adapters.outbox import UnsentDocument
 from autonom.till.adapters.unit_of_work import Clock
 from autonom.till.domain import Choice, Mode
 from autonom.till.domain.capabilities import FUNCTION_OF_KIND
 from autonom.till.service_layer import handlers
 from autonom.till.service_layer.capabilities import Capabilities
+from autonom.till.service_layer.card_payments import CardPayments
 from autonom.till.service_layer.commands import (
     AddBooking,
     CloseTicket,
     LogIn,
     OpenTicket,
+    PresentedCard,
     Tendered,
     VoidBooking,
 )
@@ -76,6 +79,7 @@ class Selling:
     header: StoreHeader
     till_number: int
     clock: Clock
+    card_payments: CardPayments
 
     # -- the shared-table policy -------------------------------------------------------------
 
@@ -179,17 +183,27 @@ class Selling:
         tendered: Sequence[Tendered],
         *,
         print_receipt: bool = True,
+        card: PresentedCard | None = None,
     ) -> Closed:
         """Close the ticket into a receipt with the tenders as typed, then print it. The
         receipt is saved before the printer is touched, so a printer failure never undoes
-        the sale; an undecided outage refuses the close (R1.4, in the handler)."""
-        receipt = handlers.close_ticket(
-            CloseTicket(
+        the sale; an undecided outage refuses the close (R1.4, in the handler). A card
+        tender is paid through the card device first (``CardPayments.pay``, R2.5)."""
+        if any(t.method is PaymentMethod.CARD for t in tendered):
+            receipt = self.card_payments.pay(operator_number, ticket_id, tendered, card)
+        else:
+            command = CloseTicket(
                 ticket_id=ticket_id, tenders=tuple(tendered), operator_number=operator_number
-            ),
-            self.unit_of_work(),
-            mode=self.modes,
-        )
+            )
+            try:
+                receipt = handlers.close_ticket(command, self.unit_of_work(), mode=self.modes)
+            except Refusal as refusal:
+                if refusal.code != CARD_PAYMENT_PENDING:
+                    raise
+                # A card payment on it has no known outcome: ask the device, then go on
+                # only if nothing was charged.
+                self.card_payments.resolve_unfinished(ticket_id)
+                receipt = handlers.close_ticket(command, self.unit_of_work(), mode=self.modes)
         problem = self.print_receipt(receipt) if print_receipt else None
         return Closed(receipt, problem)
 

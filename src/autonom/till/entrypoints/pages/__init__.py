@@ -5,8 +5,8 @@ calls the till's service layer (``Till.selling``) and renders a template or redi
 
 from __future__ import annotations
 
-from autonom.till.entrypoints.pages import login, receipts, status, tickets
+from autonom.till.entrypoints.pages import card_payments, login, receipts, status, tickets
 
-ROUTERS = (login.router, tickets.router, receipts.router, status.router)
+ROUTERS = (login.router, tickets.router, receipts.router, status.router, card_payments.router)
 
 __all__ = ["ROUTERS"]
