@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, RootTransaction
 from autonom.server.adapters.database import write_connection
 from autonom.server.adapters.repositories import (
     BackOfficeQueries,
+    CardPaymentRepository,
     FlagRepository,
     MasterDataRepository,
     ModeEventRepository,
@@ -38,6 +39,7 @@ class SqlUnitOfWork:
     till_status: TillStatusRepository
     mode_events: ModeEventRepository
     back_office: BackOfficeQueries
+    card_payments: CardPaymentRepository
 
     def __init__(self, engine: Engine, store_id: int, *, write: bool = True) -> None:
         self.engine = engine
@@ -60,6 +62,7 @@ class SqlUnitOfWork:
         self.till_status = TillStatusRepository(connection, self.store_id)
         self.mode_events = ModeEventRepository(connection, self.store_id)
         self.back_office = BackOfficeQueries(connection, self.store_id)
+        self.card_payments = CardPaymentRepository(connection, self.store_id)
         return self
 
     def commit(self) -> None:

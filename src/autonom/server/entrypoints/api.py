@@ -12,7 +12,12 @@ from fastapi import FastAPI
 
 import autonom
 from autonom.server.adapters import prepare_database
-from autonom.server.entrypoints import back_office_page, back_office_routes, till_routes
+from autonom.server.entrypoints import (
+    back_office_page,
+    back_office_routes,
+    card_payment_routes,
+    till_routes,
+)
 from autonom.server.entrypoints.deps import ServerContext
 from autonom.server.entrypoints.errors import install_error_handlers
 from autonom.server.settings import ServerSettings
@@ -48,5 +53,6 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.add_middleware(BodyLimit)
     app.include_router(till_routes.router, prefix=API_PREFIX)
     app.include_router(back_office_routes.router, prefix=API_PREFIX)
+    app.include_router(card_payment_routes.router, prefix=API_PREFIX)
     app.include_router(back_office_page.router)
     return app

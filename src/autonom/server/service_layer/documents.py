@@ -7,9 +7,14 @@ A completed document is never refused (invariant 6): what needs a person becomes
 from __future__ import annotations
 
 from autonom.contracts import Operation
+from autonom.domain import CardPaymentSettled
 from autonom.server.adapters import SqlUnitOfWork
+from autonom.server.service_layer import card_payments
 
 
 def apply(uow: SqlUnitOfWork, till_number: int, operation: Operation) -> None:
     """Write what ``operation``'s document means on the server, by its kind."""
+    if isinstance(operation.event, CardPaymentSettled):
+        card_payments.apply_settled(uow, till_number, operation)
+        return
     raise TypeError(f"no applier for {operation.event.kind}")  # every kind has a case

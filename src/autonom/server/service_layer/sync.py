@@ -19,7 +19,7 @@ from autonom.server.domain import (
     plan_push,
     replay_ticket,
 )
-from autonom.server.service_layer import documents
+from autonom.server.service_layer import card_payments, documents
 
 
 def push(*, uow: SqlUnitOfWork, till_number: int, batch: PushBatch) -> PushResult:
@@ -92,6 +92,9 @@ def _apply_ticket_events(
         ticket.note(event)
     for ticket_id in dict.fromkeys(ticket_ids):
         uow.tickets.save(replay_ticket(uow.operations.events_of(ticket_id)))
+    closes = [op.event for op in operations if isinstance(op.event, TicketClosed)]
+    if closes:
+        card_payments.record_slips(uow, closes)
 
 
 def _facts_of(ticket: TicketPublic | None) -> TicketFacts:

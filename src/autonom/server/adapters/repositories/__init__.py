@@ -8,6 +8,10 @@ from autonom.server.adapters.repositories.back_office import (
     ReceiptRecord,
     TillRecord,
 )
+from autonom.server.adapters.repositories.card_payments import (
+    CardPaymentRecord,
+    CardPaymentRepository,
+)
 from autonom.server.adapters.repositories.heartbeat import (
     ModeEventRepository,
     StationSettingsRepository,
@@ -24,6 +28,8 @@ from autonom.server.adapters.repositories.sync import (
 
 __all__ = [
     "BackOfficeQueries",
+    "CardPaymentRecord",
+    "CardPaymentRepository",
     "FlagRecord",
     "FlagRepository",
     "MasterDataRepository",
