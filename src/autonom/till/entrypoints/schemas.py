@@ -60,7 +60,9 @@ class VoidIn(Inbound):
 
 class TenderIn(Inbound):
     method: PaymentMethod
-    amount: StrictStr | StrictInt = Field(description='money as text, e.g. "20.00"')
+    amount: StrictStr | StrictInt | None = Field(
+        default=None, description='money as text, e.g. "20.00"; none: the amount due'
+    )
 
 
 class CardIn(Inbound):
