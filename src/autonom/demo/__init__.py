@@ -167,6 +167,8 @@ def _print_welcome(
     )
     cut = """-H 'Content-Type: application/json' -d '{"up": false}'"""
     console.print(
+        f"Till {TILL_NUMBERS[0]} pays by card through the card device (test cards: "
+        "4111111111111111 approved, 4000000000000002 declined, Maestro 6759649826438453). "
         "To see card payments stored offline, cut the card device's bank link: "
         f"curl -X PUT {card_device_url}/control/bank-link {cut} (true forwards them)."
     )
