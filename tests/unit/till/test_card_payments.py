@@ -19,6 +19,7 @@ from autonom.devices.card_device import CardAuthorisation, CardChanges, CardDevi
 from autonom.domain import PaymentMethod, Refusal, TicketStatus
 from autonom.domain.card import CardPaymentState, CardType, OfflinePolicy, mask_pan
 from autonom.domain.errors import (
+    BAD_CARD,
     CARD_DECLINED,
     CARD_DEVICE_UNAVAILABLE,
     CARD_OVERPAID,
@@ -317,6 +318,23 @@ def test_a_close_that_would_be_refused_refuses_before_the_card_is_charged(
 
     assert undecided.code == OUTAGE_UNDECIDED
     assert overpaid.code == CARD_OVERPAID  # checked before the mode: the ticket's own rule
+    assert device.asked == []
+    assert till.card_payments.payments() == []
+
+
+def test_a_card_with_a_wrong_number_is_refused_before_the_device_is_asked(
+    till: Till, device: FakeCardDevice
+) -> None:
+    ticket_id = espresso(till)
+
+    wrong = refusal_of(
+        lambda: till.selling.pay(
+            ANNA, ticket_id, CARD, card=PresentedCard("visa", "4111111111111112")
+        )
+    )
+    missing = refusal_of(lambda: till.selling.pay(ANNA, ticket_id, CARD))
+
+    assert wrong.code == missing.code == BAD_CARD
     assert device.asked == []
     assert till.card_payments.payments() == []
 

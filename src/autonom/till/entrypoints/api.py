@@ -35,7 +35,7 @@ from autonom.till.entrypoints.schemas import (
 from autonom.till.service_layer.commands import PresentedCard, Tendered
 
 ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorBody} for code in (400, 401, 404, 409, 422, 503)
+    code: {"model": ErrorBody} for code in (400, 401, 403, 404, 409, 422, 503)
 }
 
 router = APIRouter(prefix="/api", responses=ERRORS)
