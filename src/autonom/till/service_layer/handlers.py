@@ -208,7 +208,8 @@ def close_ticket(cmd: CloseTicket, uow: TillUnitOfWork, *, mode: SalesMode) -> R
     hold of the mode that gives the offline flag, kept until COMMIT. The ticket is loaded
     once, in this one write transaction; the tenders are built from its total. The number
     comes from this till's range and is saved in the same transaction: gapless, never
-    reused (invariant 4)."""
+    reused (invariant 4). ``cmd.card`` is the card device's slip of the card tender: its
+    intent gets the receipt in this transaction too (R2.5)."""
     with mode.selling() as offline, uow:
         uow.master_data.operator(cmd.operator_number)
         ticket = uow.tickets.get(cmd.ticket_id)
