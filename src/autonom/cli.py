@@ -68,6 +68,10 @@ def till(
         str | None,
         typer.Option(help="The fiscal operator's base URL; its link is watched when given"),
     ] = None,
+    card_device: Annotated[
+        str | None,
+        typer.Option(help="The card device's base URL (autonom card-device); none: cash only"),
+    ] = None,
 ) -> None:
     """Run one till: the cashier page, the local store, the heartbeat and the uploader."""
     from autonom.till.entrypoints.run import serve
@@ -81,6 +85,7 @@ def till(
         printer=printer,
         enrolment_code=enrolment_code,
         operator_url=operator,
+        card_device_url=card_device,
     )
 
 

@@ -108,6 +108,7 @@ def till_part(
     *,
     port: int | None = None,
     operator_url: str | None = None,
+    card_device_url: str | None = None,
 ) -> Part:
     port = port or free_port()
     till_dir = data_dir / f"till-{number}"
@@ -115,6 +116,8 @@ def till_part(
     args += ["--data-dir", str(till_dir), "--printer", f"file:{till_dir / 'receipts.escpos'}"]
     if operator_url is not None:
         args += ["--operator", operator_url]
+    if card_device_url is not None:
+        args += ["--card-device", card_device_url]
     return Part(
         args=args,
         url=f"http://127.0.0.1:{port}",

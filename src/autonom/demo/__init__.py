@@ -107,6 +107,11 @@ def run(*, base_port: int, data_dir: Path) -> None:
         )
         wait_until_healthy(f"{server_url}/api/v1/health")
         add_demo_operators(server_url, admin_token)
+        card_device_url = f"http://127.0.0.1:{base_port + CARD_DEVICE_PORT_OFFSET}"
+        card_args = ["card-device", "--driven-by", str(TILL_NUMBERS[0])]
+        card_args += ["--port", str(base_port + CARD_DEVICE_PORT_OFFSET)]
+        card_args += ["--data-dir", str(data_dir / "card-device")]
+        children.append(_start(_autonom(*card_args)))
         till_urls = []
         for offset, number in enumerate(TILL_NUMBERS, start=1):
             port = base_port + 10 * offset
@@ -114,13 +119,10 @@ def run(*, base_port: int, data_dir: Path) -> None:
             till_args = ["till", "--number", str(number), "--server", server_url]
             till_args += ["--port", str(port), "--data-dir", str(till_dir)]
             till_args += ["--printer", f"file:{till_dir / 'receipts.escpos'}"]
+            if number == TILL_NUMBERS[0]:  # the till that drives the card device
+                till_args += ["--card-device", card_device_url]
             children.append(_start(_autonom(*till_args), env={**os.environ, **enrolment}))
             till_urls.append((number, f"http://127.0.0.1:{port}"))
-        card_device_url = f"http://127.0.0.1:{base_port + CARD_DEVICE_PORT_OFFSET}"
-        card_args = ["card-device", "--driven-by", str(TILL_NUMBERS[0])]
-        card_args += ["--port", str(base_port + CARD_DEVICE_PORT_OFFSET)]
-        card_args += ["--data-dir", str(data_dir / "card-device")]
-        children.append(_start(_autonom(*card_args)))
         for _, url in till_urls:
             wait_until_healthy(f"{url}/api/status")
         wait_until_healthy(f"{card_device_url}/status")
@@ -165,6 +167,8 @@ def _print_welcome(
     )
     cut = """-H 'Content-Type: application/json' -d '{"up": false}'"""
     console.print(
+        f"Till {TILL_NUMBERS[0]} pays by card through the card device (test cards: "
+        "4111111111111111 approved, 4000000000000002 declined, Maestro 6759649826438453). "
         "To see card payments stored offline, cut the card device's bank link: "
         f"curl -X PUT {card_device_url}/control/bank-link {cut} (true forwards them)."
     )

@@ -112,6 +112,10 @@ class CardDevice(Protocol):
 
     def status(self) -> CardDeviceState: ...
 
+    def close(self) -> None:
+        """Let go of the connection (the till is stopping)."""
+        ...
+
 
 class HttpCardDevice:
     """``CardDevice`` over the HTTP protocol of ``autonom card-device``; thread-safe."""

@@ -20,8 +20,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Protocol
 
-from autonom.domain import Booking, PaymentMethod, Receipt
+from autonom.domain import Booking, CardSlip, PaymentMethod, Receipt
 from autonom.domain.admission import is_admission_number
+from autonom.domain.card import CardPaymentState
 from autonom.domain.reports import Report, ReportKind, ZReport
 
 __all__ = [
@@ -40,6 +41,7 @@ AUTONOMOUS_MARK = "*** AUTONOMOUS - OFFLINE ***"  # R4.2
 OFFLINE_BOOKING_MARK = "OFF"  # R3.2
 NOT_AT_GATE_YET = "not valid at the gate until synced"  # R2.6
 PAPER_CODE_PAGE = "CP858"  # PC858: code page 850 with the euro sign
+STORED_OFFLINE_MARK = "Stored offline - result pending"  # R2.5: the bank decides later
 
 
 @dataclass(frozen=True)
@@ -130,13 +132,17 @@ def _layout(receipt: Receipt, header: StoreHeader, till_number: int) -> list[_Li
                     )
                 )
             )
-        else:
+        elif payment.card is None:
             lines.append(_Line(_spread("Card", _amount(payment.amount))))
+        else:
+            lines += _card_slip(payment.card, payment.amount)
     if receipt.offline:
         lines.append(rule)
         lines.append(_Line(AUTONOMOUS_MARK.center(WIDTH).rstrip()))
     lines.append(_Line(""))
     lines.append(_Line("Thank you".center(WIDTH).rstrip()))
+    return lines
+
     return lines
 
 
@@ -214,6 +220,18 @@ def _admission_lines(booking: Booking, *, offline: bool) -> list[_Line]:
     lines = [_Line(f"  Admission {booking.issued_number}")]
     if offline:
         lines.append(_Line(f"  {NOT_AT_GATE_YET}"))
+    return lines
+
+
+def _card_slip(slip: CardSlip, amount: Decimal) -> list[_Line]:
+    """A card payment with the device's answer (R2.5): the card, and the approval code or
+    that it was stored offline with the bank's verdict to come."""
+    card = f"Card {slip.card_type.label} ****{slip.masked_pan[-4:]}"
+    lines = [_Line(_spread(card, _amount(amount)))]
+    if slip.state is CardPaymentState.STORED:
+        lines.append(_Line(f"  {STORED_OFFLINE_MARK}"))
+    elif slip.approval_code:
+        lines.append(_Line(f"  Approval code {_clean(slip.approval_code)}"))
     return lines
 
 

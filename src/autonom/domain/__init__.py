@@ -7,6 +7,7 @@ from autonom.domain.events import (
     BookingsMovedIn,
     BookingsMovedOut,
     BookingVoided,
+    CardPaymentSettled,
     DayClosed,
     Event,
     GateScanned,
@@ -16,7 +17,7 @@ from autonom.domain.events import (
 from autonom.domain.journal import JournalEntry
 from autonom.domain.money import TaxLine, TaxTotal
 from autonom.domain.numbering import Form, NumberRange, ReceiptNumber, ReceiptRange
-from autonom.domain.payment import Payment, PaymentMethod, PaymentTotal, Tender
+from autonom.domain.payment import CardSlip, Payment, PaymentMethod, PaymentTotal, Tender
 from autonom.domain.ticket import Booking, Receipt, Ticket, TicketStatus
 
 __all__ = [
@@ -25,6 +26,8 @@ __all__ = [
     "BookingVoided",
     "BookingsMovedIn",
     "BookingsMovedOut",
+    "CardPaymentSettled",
+    "CardSlip",
     "DayClosed",
     "Event",
     "Form",

@@ -74,6 +74,7 @@ Z_NUMBER_REPEATED = "Z_NUMBER_REPEATED"  # R2.8: a till's day close number came 
 Z_NUMBER_SKIPPED = "Z_NUMBER_SKIPPED"  # R2.8: a day close number is not the one after the last
 VOUCHER_NOT_REDEEMED = "VOUCHER_NOT_REDEEMED"  # a receipt paid by a voucher the server did not hold
 ACCOUNT_OVER_LIMIT = "ACCOUNT_OVER_LIMIT"  # a receipt put a customer over the credit limit
+CARD_DEBT = "CARD_DEBT"  # R2.5: a card payment stored offline was declined: money to collect
 
 # -- the till's own refusals (the cashier page, the till's JSON API, the mode dialog) ---------
 STORAGE_FAILED = "STORAGE_FAILED"
@@ -121,3 +122,6 @@ DEVICE_NOT_HERE = "DEVICE_NOT_HERE"  # the device is driven by another till
 CARD_DECLINED = "CARD_DECLINED"  # the bank said no
 CARD_DEVICE_UNAVAILABLE = "CARD_DEVICE_UNAVAILABLE"  # the device does not answer (in time)
 PAYMENT_ID_REUSED = "PAYMENT_ID_REUSED"  # a payment id sent again for a different payment
+NO_CARD_DEVICE = "NO_CARD_DEVICE"  # this till has no card device configured
+BAD_CARD = "BAD_CARD"  # the card presented: no type, an unknown type or a wrong number
+CARD_PAYMENT_PENDING = "CARD_PAYMENT_PENDING"  # a card payment on the ticket has no receipt yet

@@ -17,6 +17,7 @@ from enum import Enum
 from typing import Any, Literal
 
 from autonom.domain import limits
+from autonom.domain.card import CardPaymentState
 from autonom.domain.money import TaxLine, TaxTotal
 from autonom.domain.numbering import ReceiptRange
 from autonom.domain.payment import Payment, PaymentTotal
@@ -202,10 +203,25 @@ class GateScanned:
     kind: Literal["gate_scanned"] = "gate_scanned"
 
 
+@dataclass(frozen=True)
+class CardPaymentSettled:
+    """The bank decided a card payment the device had stored offline (R2.5): approved, or
+    declined — money the store did not get for receipt ``receipt_number``. The document is
+    the card payment (``document_id`` is its ``payment_id``)."""
+
+    document_id: str
+    till_number: int
+    receipt_number: str
+    amount: Decimal
+    state: CardPaymentState  # approved | declined: the bank's final word
+    settled_at: datetime
+    kind: Literal["card_payment_settled"] = "card_payment_settled"
+
+
 # Every operation a till logs. A ticket's events share its ``ticket_id``; the other
 # documents (a day close, a gate scan, …) each carry their own ``document_id``. Every event
 # answers ``document_id``: the outbox and the server's operations are keyed by it.
-Event = TicketEvent | DayClosed | GateScanned
+Event = TicketEvent | DayClosed | GateScanned | CardPaymentSettled
 
 # Each kind of operation in the cashier's words (the unsent list, R2.7).
 KIND_TITLES: dict[str, str] = {
@@ -217,6 +233,7 @@ KIND_TITLES: dict[str, str] = {
     "bookings_moved_in": "lines moved here",
     "day_closed": "day close (Z report)",
     "gate_scanned": "gate scan",
+    "card_payment_settled": "card payment result",
 }
 
 # The limit of every field of every event, by the field's name (a unit test checks that no
@@ -240,6 +257,9 @@ TEXT_LIMITS: dict[str, int] = {
     "gate": limits.MAX_GATE_LENGTH,
     "admission_number": limits.MAX_RECEIPT_NUMBER_LENGTH,
     "reference": limits.MAX_REFERENCE_LENGTH,
+    "payment_id": limits.MAX_ID_LENGTH,
+    "masked_pan": limits.MAX_PAN_LENGTH,
+    "approval_code": limits.MAX_APPROVAL_CODE_LENGTH,
 }
 WHOLE_LIMITS: dict[str, tuple[int, int]] = {
     "quantity": (1, limits.MAX_QUANTITY),
@@ -278,8 +298,11 @@ COUNT_LIMITS: dict[str, int] = {
     "receipt_ranges": limits.MAX_REPORT_LINES,
 }
 # The fields that may be None: a counter sale's table, a booking of goods' issued number,
-# the first day close's period start, a cash or card payment's reference.
-OPTIONAL = frozenset({"table", "issued_number", "period_start", "reference"})
+# the first day close's period start, a cash or card payment's reference, a payment's card
+# slip (none but a card's), a stored card payment's approval code.
+OPTIONAL = frozenset(
+    {"table", "issued_number", "period_start", "reference", "card", "approval_code"}
+)
 
 
 def check_event(event: Event) -> list[str]:
@@ -317,6 +340,8 @@ def _check_value(name: str, value: Any, where: str) -> list[str]:
         if len(value) > COUNT_LIMITS.get(name, 0):
             return [f"{where} may have at most {COUNT_LIMITS.get(name, 0)} entries"]
         return [p for i, item in enumerate(value) for p in _check_item(name, item, f"{where}.{i}")]
+    if is_dataclass(value):  # a record inside a record: a payment's card slip
+        return _check_fields(value, f"{where}.")
     return [f"{where} is not a known kind of value"]
 
 

@@ -64,3 +64,4 @@ LATEST_MOMENT = datetime(9000, 1, 1, tzinfo=UTC)
 # -- cards (the card-payment device, docs/card-device.md) -------------------------------------
 MIN_PAN_LENGTH = 12  # a card number (PAN) has 12 to 19 digits (ISO/IEC 7812)
 MAX_PAN_LENGTH = 19
+MAX_APPROVAL_CODE_LENGTH = 12  # the bank's approval code (the emulator's has six digits)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from autonom.domain import errors
+from autonom.domain.card import CardPaymentState, CardType
 from autonom.domain.errors import Refusal
 from autonom.domain.money import ZERO
 
@@ -43,26 +44,42 @@ class Tender:
 
 
 @dataclass(frozen=True)
+class CardSlip:
+    """What the card device answered for a card payment on a receipt (R2.5): ``approved``
+    with its approval code, or ``stored`` offline with the bank's verdict still to come."""
+
+    payment_id: str
+    card_type: CardType
+    masked_pan: str
+    state: CardPaymentState
+    approval_code: str | None = None
+
+
+@dataclass(frozen=True)
 class Payment:
     """A payment on a receipt: ``amount`` settles the ticket, ``tendered - amount`` is change.
     ``reference`` names the voucher or the customer account it was paid with (None for
-    cash and card; a receipt of contract version 2 has none)."""
+    cash and card; a receipt from a till of contract 1 has none)."""
 
     method: PaymentMethod
     amount: Decimal
     tendered: Decimal
     reference: str | None = None
+    card: CardSlip | None = None  # the device's slip of a card payment (R2.5)
 
     @property
     def change(self) -> Decimal:
         return self.tendered - self.amount
 
 
-def settle(total: Decimal, tenders: Sequence[Tender]) -> tuple[Payment, ...]:
+def settle(
+    total: Decimal, tenders: Sequence[Tender], slip: CardSlip | None = None
+) -> tuple[Payment, ...]:
     """Apply tenders to a total: a card, a voucher and an account each pay at most what is
     still due (card first, then vouchers, then accounts; every voucher and account its own
-    payment with its reference), cash covers the rest and gives change. Refuses
-    BAD_AMOUNT, CARD_OVERPAID, VOUCHER_OVERPAID, ACCOUNT_OVERPAID and UNDERPAID."""
+    payment with its reference), cash covers the rest and gives change; ``slip`` is the card
+    device's answer for the card part. Refuses BAD_AMOUNT, CARD_OVERPAID, VOUCHER_OVERPAID,
+    ACCOUNT_OVERPAID and UNDERPAID."""
     due = total
     if any(t.amount <= 0 for t in tenders):
         raise Refusal(errors.BAD_AMOUNT, "Each payment must be more than zero.")
@@ -76,7 +93,9 @@ def settle(total: Decimal, tenders: Sequence[Tender]) -> tuple[Payment, ...]:
         paid += amount
         if method is PaymentMethod.CARD:
             if amount:
-                payments.append(Payment(method, amount, amount))
+                payments.append(Payment(method, amount, amount, card=slip))
+            elif slip is not None:
+                raise ValueError("a card slip without a card tender")
         else:
             payments.extend(Payment(method, t.amount, t.amount, t.reference) for t in of_method)
     cash = sum((t.amount for t in tenders if t.method is PaymentMethod.CASH), ZERO)

@@ -39,7 +39,7 @@ from autonom.domain.limits import MAX_QUANTITY as MAX_QUANTITY
 from autonom.domain.limits import MAX_TABLE as MAX_TABLE
 from autonom.domain.money import ZERO, TaxLine, tax_included
 from autonom.domain.numbering import Form, ReceiptNumber
-from autonom.domain.payment import Payment, Tender, settle
+from autonom.domain.payment import CardSlip, Payment, Tender, settle
 
 # The kinds of item whose every booking gets a number of its own, and the form it is from.
 ISSUED_FORMS: dict[ItemKind, Form] = {
@@ -261,12 +261,11 @@ class Ticket:
         till_number: int,
         at: datetime,
         offline: bool = False,
+        card: CardSlip | None = None,
     ) -> Receipt:
-        """Settle the ticket with the tenders and turn it into a receipt numbered ``number``."""
-        self._check_open()
-        if not self.bookings:
-            raise Refusal(errors.TICKET_EMPTY, "Book at least one item before paying.")
-        payments = settle(self.total, tenders)
+        """Settle the ticket with the tenders and turn it into a receipt numbered ``number``;
+        ``card`` is the card device's slip of the card tender."""
+        payments = self.settlement(tenders, card)
         self._record(
             TicketClosed(
                 ticket_id=self.ticket_id,
@@ -351,6 +350,16 @@ class Ticket:
         return [b for b in self.bookings if b.booking_id in chosen]
 
     # -- queries ------------------------------------------------------------------
+    def settlement(
+        self, tenders: Sequence[Tender], card: CardSlip | None = None
+    ) -> tuple[Payment, ...]:
+        """The payments ``tenders`` make on this ticket, or the refusal a close would raise
+        (records nothing: a card is charged only for a ticket that can be closed)."""
+        self._check_open()
+        if not self.bookings:
+            raise Refusal(errors.TICKET_EMPTY, "Book at least one item before paying.")
+        return settle(self.total, tenders, card)
+
     def booking(self, booking_id: str) -> Booking:
         for booking in self.bookings:
             if booking.booking_id == booking_id:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from autonom.devices.card_device import HttpCardDevice
 from autonom.devices.printer import ReceiptPrinter, StoreHeader, open_printer
 from autonom.domain.numbering import check_till_number
 from autonom.till.adapters.server_link import ServerLink
@@ -16,6 +17,7 @@ from autonom.till.adapters.store import TillStore
 from autonom.till.adapters.unit_of_work import Clock, SqliteReadUnitOfWork, SqliteUnitOfWork
 from autonom.till.domain import SERVER_LINK, DetectorSettings
 from autonom.till.service_layer.capabilities import BackendBoard, Capabilities
+from autonom.till.service_layer.card_payments import CardPayments
 from autonom.till.service_layer.gate import Gate
 from autonom.till.service_layer.heartbeat import Heartbeat
 from autonom.till.service_layer.modes import ModeKeeper
@@ -55,6 +57,7 @@ class TillSettings:
     snapshot_stale_after: timedelta = SNAPSHOT_STALE_AFTER  # the page warns past this age
     server_link: DetectorSettings = SERVER_LINK
     operator_url: str | None = None  # the fiscal operator's base URL, watched when given
+    card_device: str | None = None  # the card device's base URL (R2.5); none: no card payments
 
     def printer_spec(self) -> str:
         """The printer spec with a relative ``file:`` path placed inside the data dir."""
@@ -83,6 +86,7 @@ class Till:
     reports: Reports  # X report, report of emergency mode, day close (R2.8)
     gate: Gate  # scans of admissions at this till's gates (R2.6)
     server_functions: ServerFunctions  # vouchers, accounts, the settlement: asked live (R2.4)
+    card_payments: CardPayments  # card payments through the card device (R2.5)
 
     @property
     def number(self) -> int:
@@ -100,8 +104,10 @@ class Till:
         self.uploader.start()
         self.snapshot.start()
         self.heartbeat.start()
+        self.card_payments.start()
 
     def stop(self) -> None:
+        self.card_payments.stop()
         self.heartbeat.stop()
         self.snapshot.stop()
         self.uploader.stop()
@@ -151,6 +157,15 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
     )
     printer = open_printer(settings.printer_spec())
     capabilities = Capabilities(modes, backends)
+    card_payments = CardPayments(
+        unit_of_work=unit_of_work,
+        reading=reading,
+        capabilities=capabilities,
+        modes=modes,
+        backends=backends,
+        device=HttpCardDevice(settings.card_device) if settings.card_device else None,
+        till_number=number,
+    )
     selling = Selling(
         unit_of_work=unit_of_work,
         reading=reading,
@@ -165,6 +180,7 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         clock=clock,
         snapshot_stale_after=settings.snapshot_stale_after,
         event_seats=EventSeating(reading, link, clock),
+        card_payments=card_payments,
     )
     reports = Reports(
         unit_of_work=unit_of_work,
@@ -201,4 +217,5 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         reports=reports,
         gate=gate,
         server_functions=ServerFunctions(selling, link),
+        card_payments=card_payments,
     )

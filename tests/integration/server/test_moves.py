@@ -80,7 +80,7 @@ def test_a_split_and_transfers_pushed_leave_the_server_with_the_tills_tickets(
     selling.void(ANNA, five, second, "entered twice")
     push(server, log, logged_operations(till))  # the tables as they were, then the moves
 
-    split = selling.split_bill(ANNA, five, [croissant], [Tendered(PaymentMethod.CARD)])
+    split = selling.split_bill(ANNA, five, [croissant], [Tendered(PaymentMethod.CASH)])
     selling.transfer(ANNA, five, [cappuccino], 7)  # onto table 7's open ticket
     nine = selling.transfer(ANNA, five, None, 9)  # the rest of table 5 to a free table
     operations = logged_operations(till)

@@ -140,3 +140,46 @@ def test_odd_values_in_the_till_api_never_make_it_fail(client: TestClient) -> No
         api_login(client)  # a login with an odd value may have ended the session
 
     one_value()
+
+
+def test_an_odd_card_is_refused_before_any_card_device_is_asked(
+    client: TestClient, tmp_path: Path
+) -> None:
+    ticket_id = open_ticket(client)
+    before = rows(tmp_path / "till-10")
+    close = f"/api/tickets/{ticket_id}/close"
+    card_tender = [{"method": "card"}]
+    unknown_type = client.post(
+        close, json={"tenders": card_tender, "card": {"card_type": "diners", "card_number": "1"}}
+    )
+    nul = client.post(
+        close,
+        json={"tenders": card_tender, "card": {"card_type": "visa", "card_number": "4111\x001"}},
+    )
+    too_long = client.post(
+        close, json={"tenders": card_tender, "card": {"card_type": "visa", "card_number": "4" * 20}}
+    )
+    extra = client.post(
+        close,
+        json={
+            "tenders": card_tender,
+            "card": {"card_type": "visa", "card_number": "4111111111111111", "cvv": "123"},
+        },
+    )
+    for answer in (unknown_type, nul, too_long, extra):
+        refused(answer, 422, "INVALID_INPUT")
+    # A well-formed card on a till without a card device: refused, the ticket still open.
+    refused(
+        client.post(
+            close,
+            json={
+                "tenders": card_tender,
+                "card": {"card_type": "visa", "card_number": "4111111111111111"},
+            },
+        ),
+        409,
+        "NO_CARD_DEVICE",
+    )
+    assert rows(tmp_path / "till-10") == before
+    paid = client.post(close, json={"tenders": [{"method": "cash"}]})  # the amount due
+    assert paid.status_code == 201, paid.text

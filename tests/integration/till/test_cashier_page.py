@@ -84,15 +84,25 @@ def test_search_finds_items_by_name_and_plu(client: TestClient) -> None:
     assert 'data-testid="item-102"' in by_plu.text
 
 
-def test_card_payment_closes_the_ticket_without_change(client: TestClient) -> None:
+def test_without_a_card_device_a_card_is_refused_and_the_ticket_is_paid_in_cash(
+    client: TestClient,
+) -> None:
     page_login(client)
     ticket_id = open_counter_ticket(client)
     client.post(f"/tickets/{ticket_id}/bookings", data={"plu": "102", "quantity": "1"})
+    pay_screen = client.get(f"/tickets/{ticket_id}/pay")
 
-    receipt = client.post(f"/tickets/{ticket_id}/pay", data={"method": "card"})
+    refused = client.post(
+        f"/tickets/{ticket_id}/pay",
+        data={"method": "card", "card_type": "visa", "card_number": "4111111111111111"},
+    )
+    receipt = client.post(f"/tickets/{ticket_id}/pay", data={"method": "cash", "tendered": ""})
 
+    assert "no card device configured for this till" in pay_screen.text
+    assert str(refused.url).endswith(f"/tickets/{ticket_id}/pay")  # still open, still payable
+    assert "NO_CARD_DEVICE" in refused.text
     assert "/receipts/" in str(receipt.url)
-    assert "Card                                  3.40" in receipt.text
+    assert "Cash given                            3.40" in receipt.text
     # The ticket is closed: going back to it shows its receipt, not a second payment.
     again = client.get(f"/tickets/{ticket_id}/pay")
     assert str(again.url) == str(receipt.url)
@@ -169,6 +179,7 @@ def test_page_loads_nothing_from_the_internet(client: TestClient) -> None:
         client.get(f"/tickets/{ticket_id}/pay"),
         client.post(f"/tickets/{ticket_id}/pay", data={"method": "card"}),
         client.get("/receipts"),
+        client.get("/card-payments"),
         client.get("/unsent"),
         client.get("/no-such-page"),
     ]
@@ -207,7 +218,7 @@ def test_printer_failure_keeps_the_sale_and_says_so(tmp_path: Path) -> None:
             page_login(client)
             ticket_id = open_counter_ticket(client)
             client.post(f"/tickets/{ticket_id}/bookings", data={"plu": "100", "quantity": "1"})
-            receipt = client.post(f"/tickets/{ticket_id}/pay", data={"method": "card"})
+            receipt = client.post(f"/tickets/{ticket_id}/pay", data={"method": "cash"})
             reprint = client.post("/receipts/10000001-01/print")
     finally:
         till.stop()

@@ -90,7 +90,7 @@ def test_open_tickets_refuse_the_day_close_and_nothing_is_written(tmp_path: Path
             till.reports.day_close(ANNA)
         after = rows(data_dir, "SELECT count(*) FROM journal")
         nothing = rows(data_dir, "SELECT count(*) FROM day_closes")
-        till.selling.pay(ANNA, table.ticket_id, [Tendered(PaymentMethod.CARD)])
+        till.selling.pay(ANNA, table.ticket_id, [Tendered(PaymentMethod.CASH)])
         closed = till.reports.day_close(ANNA)
     finally:
         till.stop()

@@ -29,7 +29,7 @@ def paper(html: str) -> str:
 def sell_on_the_page(client: TestClient, plu: str = "100", quantity: str = "2") -> None:
     ticket_id = open_counter_ticket(client)
     client.post(f"/tickets/{ticket_id}/bookings", data={"plu": plu, "quantity": quantity})
-    client.post(f"/tickets/{ticket_id}/pay", data={"method": "card"})
+    client.post(f"/tickets/{ticket_id}/pay", data={"method": "cash"})
 
 
 def test_a_cashier_reads_the_x_report_and_closes_the_day_after_confirming(

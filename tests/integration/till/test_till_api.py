@@ -87,11 +87,16 @@ def test_api_refusals_are_error_bodies(client: TestClient) -> None:
     underpaid = client.post(
         f"/api/tickets/{ticket_id}/close", json={"tenders": [{"method": "cash", "amount": "1"}]}
     )
+    card = {"card_type": "visa", "card_number": "4111111111111111"}
+    no_card_device = client.post(
+        f"/api/tickets/{ticket_id}/close",
+        json={"tenders": [{"method": "card", "amount": "2.40"}], "card": card},
+    )
     paid = client.post(
-        f"/api/tickets/{ticket_id}/close", json={"tenders": [{"method": "card", "amount": "2.40"}]}
+        f"/api/tickets/{ticket_id}/close", json={"tenders": [{"method": "cash", "amount": "2.40"}]}
     )
     twice = client.post(
-        f"/api/tickets/{ticket_id}/close", json={"tenders": [{"method": "card", "amount": "2.40"}]}
+        f"/api/tickets/{ticket_id}/close", json={"tenders": [{"method": "cash", "amount": "2.40"}]}
     )
     malformed = client.post(
         "/api/tickets", content=b"{not json", headers={"Content-Type": "application/json"}
@@ -106,6 +111,7 @@ def test_api_refusals_are_error_bodies(client: TestClient) -> None:
         "absurd": (absurd, 422, "BAD_QUANTITY"),
         "float_amount": (float_amount, 422, "INVALID_INPUT"),
         "underpaid": (underpaid, 422, "UNDERPAID"),
+        "no_card_device": (no_card_device, 409, "NO_CARD_DEVICE"),
         "twice": (twice, 409, "TICKET_CLOSED"),
         "malformed": (malformed, 400, "MALFORMED_JSON"),
         "nowhere": (nowhere, 404, "NOT_FOUND"),

@@ -40,6 +40,7 @@ from autonom.till.adapters.outbox import RECEIPT_KIND, UnsentDocument
 from autonom.till.adapters.repository import SnapshotInfo
 from autonom.till.adapters.server_link import ServerUnreachable
 from autonom.till.domain import LogEntry, Mode, StationSettings
+from autonom.till.domain.card_payments import CardIntent
 
 
 @dataclass
@@ -252,6 +253,47 @@ class FakeOutbox:
         return {d.receipt_number for d in self.unsent_documents() if d.receipt_number}
 
 
+class FakeCardPayments:
+    """The ``card_payments`` table in memory; writes land in ``pending`` until commit."""
+
+    def __init__(self, stored: dict[str, CardIntent], through: list[int]) -> None:
+        self._stored = stored
+        self._through = through
+        self.pending: dict[str, CardIntent] = {}
+        self.pending_through: int | None = None
+
+    def _all(self) -> list[CardIntent]:
+        return list((self._stored | self.pending).values())
+
+    def add(self, intent: CardIntent) -> None:
+        self.pending[intent.payment_id] = intent
+
+    def save(self, intent: CardIntent) -> None:
+        self.pending[intent.payment_id] = intent
+
+    def get(self, payment_id: str) -> CardIntent | None:
+        return (self._stored | self.pending).get(payment_id)
+
+    def unfinished(self, ticket_id: str) -> CardIntent | None:
+        found = [i for i in self._all() if i.ticket_id == ticket_id and i.unfinished]
+        return found[-1] if found else None
+
+    def outcome_unknown(self) -> list[CardIntent]:
+        return [i for i in self._all() if i.outcome_unknown]
+
+    def of_receipt(self, receipt_number: str) -> list[CardIntent]:
+        return [i for i in self._all() if i.receipt_number == receipt_number]
+
+    def recent(self, limit: int = 200) -> list[CardIntent]:
+        return self._all()[::-1][:limit]
+
+    def changes_through(self) -> int:
+        return self._through[0] if self.pending_through is None else self.pending_through
+
+    def save_changes_through(self, through: int) -> None:
+        self.pending_through = through
+
+
 @dataclass
 class FakeUnitOfWork:
     """One fake till's storage; every ``with`` block is a transaction that keeps nothing
@@ -270,6 +312,8 @@ class FakeUnitOfWork:
     commits: int = 0
     transactions: int = 0
     on_commit: list[object] = field(default_factory=list)
+    card_intents: dict[str, CardIntent] = field(default_factory=dict)
+    card_changes_through: list[int] = field(default_factory=lambda: [0])
 
     def __enter__(self) -> Self:
         self.transactions += 1
@@ -280,6 +324,7 @@ class FakeUnitOfWork:
         self.receipts = FakeReceipts(self.stored)
         self.outbox = FakeOutbox(self.operations, self.sent)
         self.day_closes = FakeDayCloses(self.stored_day_closes)
+        self.card_payments = FakeCardPayments(self.card_intents, self.card_changes_through)
         return self
 
     def __exit__(
@@ -311,6 +356,10 @@ class FakeUnitOfWork:
         self.recorded = []
         self.stored_ranges.update(self.ranges.pending)
         self.stored_day_closes.extend(self.day_closes.pending)
+        self.card_intents.update(self.card_payments.pending)
+        self.card_payments.pending = {}
+        if self.card_payments.pending_through is not None:
+            self.card_changes_through[0] = self.card_payments.pending_through
         self.commits += 1
 
     def _record(self, event: Event) -> None:

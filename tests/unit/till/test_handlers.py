@@ -17,6 +17,7 @@ from autonom.till.domain import Choice, Health, Mode, Reason, StationSettings, V
 from autonom.till.domain.mode import EMERGENCY_NOT_ALLOWED, OUTAGE_UNDECIDED
 from autonom.till.service_layer import handlers
 from autonom.till.service_layer.capabilities import BackendBoard, Capabilities
+from autonom.till.service_layer.card_payments import CardPayments
 from autonom.till.service_layer.commands import (
     AddBooking,
     CloseTicket,
@@ -187,11 +188,12 @@ class Link:
 def selling_on(uow: FakeUnitOfWork, mode: ModeKeeper, **state: object) -> Selling:
     link = state.get("link", LinkState(registered=True, problem=None))
     upload = state.get("upload", UploadState(last_error=None, last_success=None))
+    capabilities = Capabilities(mode, BackendBoard())
     return Selling(
         unit_of_work=lambda: uow,
         reading=lambda: uow,
         modes=mode,
-        capabilities=Capabilities(mode, BackendBoard()),
+        capabilities=capabilities,
         tables=Link(),  # type: ignore[arg-type]
         link_state=lambda: link,  # type: ignore[arg-type,return-value]
         upload_state=lambda: upload,  # type: ignore[arg-type,return-value]
@@ -199,6 +201,15 @@ def selling_on(uow: FakeUnitOfWork, mode: ModeKeeper, **state: object) -> Sellin
         header=DEFAULT_HEADER,
         till_number=uow.till_number,
         clock=wall_clock,
+        card_payments=CardPayments(
+            unit_of_work=lambda: uow,
+            reading=lambda: uow,
+            capabilities=capabilities,
+            modes=mode,
+            backends=BackendBoard(),
+            device=None,
+            till_number=uow.till_number,
+        ),
     )
 
 

@@ -198,7 +198,7 @@ def test_in_emergency_mode_only_this_tills_own_tickets_are_split_or_moved(
     assert moved.table == 8
     assert moved.offline  # opened in emergency mode: a local open ticket (R1.6)
     assert [(b.booking_id, b.offline) for b in moved.bookings] == [(own_line, False)]
-    closed = selling.split_bill(ANNA, moved.ticket_id, [own_line], [Tendered(PaymentMethod.CARD)])
+    closed = selling.split_bill(ANNA, moved.ticket_id, [own_line], [Tendered(PaymentMethod.CASH)])
     assert closed.receipt.offline
     assert closed.receipt.number.endswith("-02")  # the emergency range (R2.3)
     opened = [op.event for op in uow.operations if isinstance(op.event, TicketOpened)]
@@ -209,7 +209,7 @@ def test_the_events_of_a_split_carry_the_lines_facts_unchanged(uow: FakeUnitOfWo
     five, (espresso,) = table_with(uow, 5, "100")
     before = uow.stored[five].booking(espresso)
     selling = selling_on(uow, keeper(), link=UNREGISTERED)
-    selling.split_bill(ANNA, five, [espresso], [Tendered(PaymentMethod.CARD)])
+    selling.split_bill(ANNA, five, [espresso], [Tendered(PaymentMethod.CASH)])
     [moved_out] = [op.event for op in uow.operations if isinstance(op.event, BookingsMovedOut)]
     [moved_in] = [op.event for op in uow.operations if isinstance(op.event, BookingsMovedIn)]
     [closed] = [op.event for op in uow.operations if isinstance(op.event, TicketClosed)]

@@ -448,3 +448,25 @@ backends = Table(
     Column("reason", String(200), nullable=False),
     Column("changed_at", UtcDateTime, nullable=False),
 )
+
+# Card payments (R2.5): every card payment on a receipt as the till's slip said it
+# (approved, or stored offline), and the bank's later verdict on a stored one. A payment
+# known only from its verdict (its close never reached the server) lacks the card's facts.
+card_payments = Table(
+    "card_payments",
+    metadata,
+    Column("store_id", Integer, primary_key=True, autoincrement=False),
+    Column("payment_id", String(64), primary_key=True),
+    Column("ticket_id", String(64), nullable=True),
+    Column("till_number", Integer, nullable=False),
+    Column("receipt_number", String(16), nullable=False),
+    Column("amount", TwoPlaces, nullable=False),
+    Column("card_type", String(20), nullable=True),
+    Column("masked_pan", String(19), nullable=True),
+    Column("state", String(10), nullable=False),  # stored | approved | declined
+    Column("approval_code", String(12), nullable=True),
+    Column("stored_offline", Boolean, nullable=False),
+    Column("closed_at", UtcDateTime, nullable=True),
+    Column("settled_at", UtcDateTime, nullable=True),
+    Index("ix_card_payments_state", "store_id", "state"),
+)

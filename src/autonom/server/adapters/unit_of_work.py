@@ -15,6 +15,7 @@ from autonom.server.adapters.repositories import (
     AdmissionRepository,
     BackendRepository,
     BackOfficeQueries,
+    CardPaymentRepository,
     CustomerRepository,
     DayCloseRepository,
     EventRepository,
@@ -52,6 +53,7 @@ class SqlUnitOfWork:
     customers: CustomerRepository
     events: EventRepository
     backends: BackendRepository
+    card_payments: CardPaymentRepository
 
     def __init__(self, engine: Engine, store_id: int, *, write: bool = True) -> None:
         self.engine = engine
@@ -81,6 +83,7 @@ class SqlUnitOfWork:
         self.customers = CustomerRepository(connection, self.store_id)
         self.events = EventRepository(connection, self.store_id)
         self.backends = BackendRepository(connection, self.store_id)
+        self.card_payments = CardPaymentRepository(connection, self.store_id)
         return self
 
     def commit(self) -> None:

@@ -15,6 +15,7 @@ from autonom.server.adapters import prepare_database
 from autonom.server.entrypoints import (
     back_office_page,
     back_office_routes,
+    card_payment_routes,
     server_functions_routes,
     till_routes,
 )
@@ -54,5 +55,6 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.include_router(till_routes.router, prefix=API_PREFIX)
     app.include_router(back_office_routes.router, prefix=API_PREFIX)
     app.include_router(server_functions_routes.router, prefix=API_PREFIX)
+    app.include_router(card_payment_routes.router, prefix=API_PREFIX)
     app.include_router(back_office_page.router)
     return app

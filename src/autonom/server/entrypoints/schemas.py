@@ -13,6 +13,7 @@ from autonom.contracts import StationSettingsPublic
 from autonom.contracts.master_data import TaxPercent, TaxRateName
 from autonom.domain import PaymentTotal, ReceiptRange, Role, TaxTotal
 from autonom.domain.admission import AdmissionState
+from autonom.domain.card import CardPaymentState
 from autonom.server.adapters import DayCloseRecord
 
 
@@ -142,3 +143,23 @@ class AdmissionPublic(BaseModel):
     state: AdmissionState
     used_at: datetime | None
     used_by: str | None
+
+
+class CardPaymentPublic(BaseModel):
+    """A card payment on a receipt (R2.5): as the till's slip said it, and the bank's later
+    verdict on one stored offline (a declined one is also a ``CARD_DEBT`` flag)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    payment_id: str
+    ticket_id: str | None
+    till_number: int
+    receipt_number: str
+    amount: Decimal
+    card_type: str | None = Field(description="none: its receipt has not reached the server")
+    masked_pan: str | None
+    state: CardPaymentState
+    approval_code: str | None
+    stored_offline: bool = Field(description="the card device stored it while its bank was away")
+    closed_at: datetime | None
+    settled_at: datetime | None = Field(description="when the bank decided a stored payment")

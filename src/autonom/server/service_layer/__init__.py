@@ -1,5 +1,6 @@
 """The server's handlers: plain functions taking keyword arguments and a unit of work."""
 
+from autonom.server.service_layer.card_payments import list_card_payments
 from autonom.server.service_layer.catalog import (
     BadRow,
     Catalog,
@@ -63,6 +64,7 @@ __all__ = [
     "items",
     "known_tax_codes",
     "list_admissions",
+    "list_card_payments",
     "list_flags",
     "master_data",
     "mode_events",

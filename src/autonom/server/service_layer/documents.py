@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from autonom.contracts import Operation
-from autonom.domain import DayClosed, GateScanned
+from autonom.domain import CardPaymentSettled, DayClosed, GateScanned
 from autonom.server.adapters import SqlUnitOfWork
-from autonom.server.service_layer import gate
+from autonom.server.service_layer import card_payments, gate
 from autonom.server.service_layer.day_closes import apply_day_close
 
 
@@ -20,6 +20,9 @@ def apply(uow: SqlUnitOfWork, till_number: int, operation: Operation) -> None:
     event = operation.event
     if isinstance(event, DayClosed):
         apply_day_close(uow, till_number, operation)
+        return
+    if isinstance(event, CardPaymentSettled):
+        card_payments.apply_settled(uow, till_number, operation)
         return
     if isinstance(event, GateScanned):
         # The same rule as the live call: a scan it registered already is a duplicate.

@@ -19,7 +19,7 @@ from autonom.server.domain import (
     plan_push,
     replay_ticket,
 )
-from autonom.server.service_layer import documents, gate, server_functions
+from autonom.server.service_layer import card_payments, documents, gate, server_functions
 
 
 def push(*, uow: SqlUnitOfWork, till_number: int, batch: PushBatch) -> PushResult:
@@ -110,6 +110,8 @@ def _apply_ticket_events(
         server_functions.receipt_arrived(
             uow, till_number=till_number, seq=seq, closed=closed, receipt=receipt, now=now
         )
+    if closes:
+        card_payments.record_slips(uow, [closed for _, closed in closes])
 
 
 def _facts_of(ticket: TicketPublic | None) -> TicketFacts:

@@ -198,6 +198,30 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE payments ADD COLUMN reference TEXT;
     """,
+    # 7: card payments (R2.5): each intent written before the card device is asked, what
+    # the device answered, the receipt it closed, the bank's later verdict; and how far the
+    # device's list of changes has been read.
+    """
+    CREATE TABLE card_payments (
+        payment_id TEXT PRIMARY KEY,
+        ticket_id TEXT NOT NULL,
+        amount TEXT NOT NULL,
+        card_type TEXT NOT NULL,
+        state TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        masked_pan TEXT,
+        approval_code TEXT,
+        receipt_number TEXT,
+        stored_offline INTEGER NOT NULL DEFAULT 0,
+        refusal_code TEXT,
+        settled_at TEXT
+    );
+    CREATE INDEX card_payments_of_ticket ON card_payments (ticket_id, created_at);
+    CREATE TABLE card_device_changes (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        through INTEGER NOT NULL
+    );
+    """,
 )
 
 

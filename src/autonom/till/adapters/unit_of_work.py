@@ -29,6 +29,7 @@ from typing import Self
 from autonom.contracts import Operation
 from autonom.domain import Event, JournalEntry, Ticket
 from autonom.domain.journal import next_entry
+from autonom.till.adapters.card_payments import CardPaymentRepository
 from autonom.till.adapters.day_closes import DayCloses
 from autonom.till.adapters.gate_scans import GateScanRepository
 from autonom.till.adapters.outbox import Outbox
@@ -59,6 +60,7 @@ class SqliteReadUnitOfWork:
     outbox: Outbox
     day_closes: DayCloses
     gate_scans: GateScanRepository
+    card_payments: CardPaymentRepository
 
     def __init__(self, store: TillStore) -> None:
         self._store = store
@@ -77,6 +79,7 @@ class SqliteReadUnitOfWork:
         self.outbox = Outbox(conn)
         self.day_closes = DayCloses(conn)
         self.gate_scans = GateScanRepository(conn)
+        self.card_payments = CardPaymentRepository(conn)
         return self
 
     def __exit__(
@@ -99,6 +102,7 @@ class SqliteUnitOfWork:
     outbox: Outbox
     day_closes: DayCloses
     gate_scans: GateScanRepository
+    card_payments: CardPaymentRepository
 
     def __init__(self, store: TillStore, clock: Clock) -> None:
         self._store = store
@@ -131,6 +135,7 @@ class SqliteUnitOfWork:
         self.outbox = Outbox(self._conn)
         self.day_closes = DayCloses(self._conn)
         self.gate_scans = GateScanRepository(self._conn)
+        self.card_payments = CardPaymentRepository(self._conn)
         return self
 
     def __exit__(

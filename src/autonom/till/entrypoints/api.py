@@ -32,10 +32,10 @@ from autonom.till.entrypoints.schemas import (
     VoidIn,
     receipt_public,
 )
-from autonom.till.service_layer.commands import Tendered
+from autonom.till.service_layer.commands import PresentedCard, Tendered
 
 ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorBody} for code in (400, 401, 404, 409, 422, 503)
+    code: {"model": ErrorBody} for code in (400, 401, 403, 404, 409, 422, 503)
 }
 
 router = APIRouter(prefix="/api", responses=ERRORS)
@@ -134,10 +134,14 @@ def close_ticket(
     ticket_id: str, body: CloseIn, till: TillDep, session: ApiSessionDep
 ) -> ReceiptPublic:
     """Pay and close: the answer is the saved receipt (201) — also when the printer failed,
-    which ``printer_problem`` then says (409 TICKET_CLOSED, 422 UNDERPAID …)."""
+    which ``printer_problem`` then says (409 TICKET_CLOSED, 422 UNDERPAID …). A card tender
+    needs ``card`` and is paid through the card device first (R2.5: 409 CARD_TYPE_OFFLINE,
+    OFFLINE_CAP_REACHED, CARD_DECLINED, NO_CARD_DEVICE, CARD_PAYMENT_PENDING, 403
+    DEVICE_NOT_HERE, 503 CARD_DEVICE_UNAVAILABLE — then the same call again is safe)."""
     tendered = [Tendered(t.method, t.amount) for t in body.tenders]
+    card = None if body.card is None else PresentedCard(body.card.card_type, body.card.card_number)
     closed = till.selling.pay(
-        session.operator_number, ticket_id, tendered, print_receipt=body.print_receipt
+        session.operator_number, ticket_id, tendered, print_receipt=body.print_receipt, card=card
     )
     lines = till.selling.receipt_lines(closed.receipt)
     return receipt_public(closed.receipt, lines, closed.printer_problem)

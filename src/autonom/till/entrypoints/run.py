@@ -25,6 +25,7 @@ def serve(
     printer: str,
     enrolment_code: str | None,
     operator_url: str | None = None,
+    card_device_url: str | None = None,
 ) -> None:
     """Open the till's store, start its uploader and snapshot threads, and serve the cashier
     page until Ctrl-C. The page answers at once, also before the server is reachable."""
@@ -38,6 +39,7 @@ def serve(
         printer=printer,
         enrolment_code=enrolment_code,
         operator_url=operator_url,
+        card_device=card_device_url,
     )
     try:
         till = bootstrap(settings)
@@ -46,7 +48,13 @@ def serve(
         raise typer.Exit(code=2) from problem
     app = create_app(till)
     till.start()
-    log.info("till ready", till=number, page=f"http://{host}:{port}", server=server_url)
+    log.info(
+        "till ready",
+        till=number,
+        page=f"http://{host}:{port}",
+        server=server_url,
+        card_device=card_device_url,
+    )
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:

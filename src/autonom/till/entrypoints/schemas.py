@@ -11,7 +11,8 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StrictInt, StrictStr
 
 from autonom.contracts.fields import NO_CONTROL_CHARACTERS, Inbound, Plu
-from autonom.domain import PaymentMethod, Receipt, Role
+from autonom.domain import PaymentMethod, Receipt, Role, limits
+from autonom.domain.card import CardType
 from autonom.till.adapters.outbox import UnsentDocument
 from autonom.till.adapters.station import LoggedEntry
 from autonom.till.domain import (
@@ -24,6 +25,9 @@ from autonom.till.domain import (
     NoticeKind,
     Reason,
 )
+from autonom.till.domain.capabilities import Level
+from autonom.till.domain.card_payments import CardIntent, IntentState
+from autonom.till.service_layer.card_payments import CardDeviceView
 from autonom.till.service_layer.status import StatusIcon, StatusLine
 
 
@@ -56,12 +60,28 @@ class VoidIn(Inbound):
 
 class TenderIn(Inbound):
     method: PaymentMethod
-    amount: StrictStr | StrictInt = Field(description='money as text, e.g. "20.00"')
+    amount: StrictStr | StrictInt | None = Field(
+        default=None, description='money as text, e.g. "20.00"; none: the amount due'
+    )
+
+
+class CardIn(Inbound):
+    """The card the customer presents (R2.5). A real terminal reads it from the card; the
+    card device's emulator is told it (a test card: e.g. 4111111111111111 is approved,
+    4000000000000002 declined)."""
+
+    card_type: CardType
+    card_number: Annotated[
+        str, Field(min_length=1, max_length=limits.MAX_PAN_LENGTH), NO_CONTROL_CHARACTERS
+    ]
 
 
 class CloseIn(Inbound):
     tenders: list[TenderIn] = Field(min_length=1, max_length=10)
     print_receipt: bool = Field(default=True, description="print on the till's printer")
+    card: CardIn | None = Field(
+        default=None, description="the card, for a card tender (paid through the card device)"
+    )
 
 
 class ReceiptPublic(BaseModel):
@@ -210,3 +230,67 @@ def receipt_public(
         lines=lines,
         printer_problem=printer_problem,
     )
+
+
+class CardPaymentPublic(BaseModel):
+    """A card payment of this till (R2.5): what the card device answered, the receipt it
+    is on, and the bank's later verdict on a payment stored offline."""
+
+    payment_id: str
+    ticket_id: str
+    amount: Decimal
+    card_type: CardType
+    masked_pan: str | None
+    state: IntentState
+    words: str = Field(description="the state as the cashier reads it")
+    approval_code: str | None
+    receipt_number: str | None
+    stored_offline: bool = Field(description="the device stored it while its bank link was down")
+    unfinished: bool = Field(
+        description="charged, or maybe charged, and on no receipt yet: pay the ticket by card "
+        "again to finish it"
+    )
+    refusal_code: str | None
+    created_at: datetime
+    settled_at: datetime | None = Field(description="when the bank decided a stored payment")
+
+    @classmethod
+    def of(cls, intent: CardIntent) -> CardPaymentPublic:
+        return cls(
+            payment_id=intent.payment_id,
+            ticket_id=intent.ticket_id,
+            amount=intent.amount,
+            card_type=intent.card_type,
+            masked_pan=intent.masked_pan,
+            state=intent.state,
+            words=intent.words,
+            approval_code=intent.approval_code,
+            receipt_number=intent.receipt_number,
+            stored_offline=intent.stored_offline,
+            unfinished=intent.unfinished,
+            refusal_code=intent.refusal_code,
+            created_at=intent.created_at,
+            settled_at=intent.settled_at,
+        )
+
+
+class CardDevicePublic(BaseModel):
+    """This till's card device as last asked (every few seconds, in the background)."""
+
+    configured: bool
+    bank_link_up: bool | None = Field(description="none: not known (not asked yet, no answer)")
+    offline_room: int | None = Field(description="payments it may still store offline")
+    problem: str | None
+    card_payment: Level = Field(description="the capability matrix's cell for card payments now")
+    words: str
+
+    @classmethod
+    def of(cls, view: CardDeviceView) -> CardDevicePublic:
+        return cls(
+            configured=view.configured,
+            bank_link_up=view.bank_link_up,
+            offline_room=view.offline_room,
+            problem=view.problem,
+            card_payment=view.availability.level,
+            words=view.availability.words,
+        )

@@ -20,7 +20,14 @@ from fastapi.staticfiles import StaticFiles
 
 from autonom import __version__
 from autonom.till.bootstrap import Till
-from autonom.till.entrypoints import api, api_gate, api_reports, api_server_functions, api_tables
+from autonom.till.entrypoints import (
+    api,
+    api_card_payments,
+    api_gate,
+    api_reports,
+    api_server_functions,
+    api_tables,
+)
 from autonom.till.entrypoints.errors import install_error_handlers
 from autonom.till.entrypoints.pages import ROUTERS
 from autonom.till.entrypoints.pages.rendering import templates
@@ -57,6 +64,7 @@ def create_app(till: Till) -> FastAPI:
     app.include_router(api_tables.router)
     app.include_router(api_gate.router)
     app.include_router(api_server_functions.router)
+    app.include_router(api_card_payments.router)
     for router in ROUTERS:
         app.include_router(router)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from autonom.domain import PaymentMethod
+from autonom.domain import CardSlip, PaymentMethod
 
 
 @dataclass(frozen=True)
@@ -50,10 +50,20 @@ class Tendered:
 
 
 @dataclass(frozen=True)
+class PresentedCard:
+    """The card the customer presents, as typed: a real terminal reads its type and number
+    from the card; the emulator is told them (checked by ``check_card``)."""
+
+    card_type: str
+    card_number: str
+
+
+@dataclass(frozen=True)
 class CloseTicket:
     ticket_id: str
     tenders: tuple[Tendered, ...]
     operator_number: int
+    card: CardSlip | None = None  # the card device's answer for the card tender (R2.5)
 
 
 @dataclass(frozen=True)

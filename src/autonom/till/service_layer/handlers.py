@@ -26,6 +26,7 @@ from autonom.domain.errors import NO_MASTER_DATA, WRONG_PIN
 from autonom.domain.money import parse_amount
 from autonom.domain.ticket import ISSUED_FORMS, check_table
 from autonom.till.adapters.server_link import ServerUnreachable
+from autonom.till.domain.card_payments import CardIntent, pending_refusal
 from autonom.till.service_layer.commands import (
     AddBooking,
     CloseTicket,
@@ -237,10 +238,12 @@ def close_ticket(cmd: CloseTicket, uow: TillUnitOfWork, *, mode: SalesMode) -> R
     hold of the mode that gives the offline flag, kept until COMMIT. The ticket is loaded
     once, in this one write transaction; the tenders are built from its total. The number
     comes from this till's range and is saved in the same transaction: gapless, never
-    reused (invariant 4)."""
+    reused (invariant 4). ``cmd.card`` is the card device's slip of the card tender: its
+    intent gets the receipt in this transaction too (R2.5)."""
     with mode.selling() as offline, uow:
         uow.master_data.operator(cmd.operator_number)
         ticket = uow.tickets.get(cmd.ticket_id)
+        card = _card_payment_closing(cmd, uow)
         tenders = tenders_as_typed(cmd.tenders, ticket.total)
         number_range = uow.ranges.get(Form.EMERGENCY_RECEIPT if offline else Form.RECEIPT)
         number = number_range.issue()
@@ -251,10 +254,30 @@ def close_ticket(cmd: CloseTicket, uow: TillUnitOfWork, *, mode: SalesMode) -> R
             till_number=uow.till_number,
             at=uow.now(),
             offline=offline,
+            card=cmd.card,
         )
         uow.ranges.save(number_range)
+        if card is not None and cmd.card is not None:
+            uow.card_payments.save(card.on_receipt(cmd.card, receipt.number))
         uow.commit()
     return receipt
+
+
+def _card_payment_closing(cmd: CloseTicket, uow: TillUnitOfWork) -> CardIntent | None:
+    """The intent of the card payment this close carries, if any. A ticket with another
+    card payment not resolved yet (maybe charged, no receipt) is not paid otherwise
+    (R2.5: never charged twice, nothing half-written)."""
+    unfinished = uow.card_payments.unfinished(cmd.ticket_id)
+    if unfinished is not None and (
+        cmd.card is None or cmd.card.payment_id != unfinished.payment_id
+    ):
+        raise pending_refusal(unfinished)
+    if cmd.card is None:
+        return None
+    intent = uow.card_payments.get(cmd.card.payment_id)
+    if intent is None or intent.ticket_id != cmd.ticket_id:
+        raise ValueError(f"card payment {cmd.card.payment_id} is not an intent of this ticket")
+    return intent
 
 
 def _ask_server(tables: SharedTables, table: int) -> TicketPublic | None:

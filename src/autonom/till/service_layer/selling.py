@@ -26,12 +26,14 @@ from autonom.domain import (
     Item,
     ItemKind,
     Operator,
+    PaymentMethod,
     Receipt,
     Refusal,
     Ticket,
     TicketStatus,
     errors,
 )
+from autonom.domain.errors import CARD_PAYMENT_PENDING
 from autonom.domain.payment import AUTHORISED_BY_SERVER
 from autonom.till.adapters.outbox import UnsentDocument
 from autonom.till.adapters.unit_of_work import Clock
@@ -39,11 +41,13 @@ from autonom.till.domain import Choice, Mode
 from autonom.till.domain.capabilities import FUNCTION_OF_KIND, Function, Level
 from autonom.till.service_layer import handlers, tables
 from autonom.till.service_layer.capabilities import Capabilities
+from autonom.till.service_layer.card_payments import CardPayments
 from autonom.till.service_layer.commands import (
     AddBooking,
     CloseTicket,
     LogIn,
     OpenTicket,
+    PresentedCard,
     Tendered,
     VoidBooking,
 )
@@ -99,6 +103,7 @@ class Selling:
     header: StoreHeader
     till_number: int
     clock: Clock
+    card_payments: CardPayments
     snapshot_stale_after: timedelta = SNAPSHOT_STALE_AFTER
     event_seats: EventSeats | None = None  # holds an event ticket's seats on the server
 
@@ -286,11 +291,13 @@ class Selling:
         tendered: Sequence[Tendered],
         *,
         print_receipt: bool = True,
+        card: PresentedCard | None = None,
     ) -> Closed:
         """Close the ticket into a receipt with the tenders as typed, then print it. The
         receipt is saved before the printer is touched, so a printer failure never undoes
-        the sale; an undecided outage refuses the close (R1.4, in the handler). A voucher
-        or an account is paid through ``ServerFunctions`` only (TENDER_NEEDS_SERVER)."""
+        the sale; an undecided outage refuses the close (R1.4, in the handler). A card
+        tender is paid through the card device first (``CardPayments.pay``, R2.5); a
+        voucher or an account through ``ServerFunctions`` only (TENDER_NEEDS_SERVER)."""
         if any(t.method in AUTHORISED_BY_SERVER for t in tendered):
             raise Refusal(
                 errors.TENDER_NEEDS_SERVER,
@@ -298,13 +305,21 @@ class Selling:
                 "the server says yes before the ticket is closed.",
                 422,
             )
-        receipt = handlers.close_ticket(
-            CloseTicket(
+        if any(t.method is PaymentMethod.CARD for t in tendered):
+            receipt = self.card_payments.pay(operator_number, ticket_id, tendered, card)
+        else:
+            command = CloseTicket(
                 ticket_id=ticket_id, tenders=tuple(tendered), operator_number=operator_number
-            ),
-            self.unit_of_work(),
-            mode=self.modes,
-        )
+            )
+            try:
+                receipt = handlers.close_ticket(command, self.unit_of_work(), mode=self.modes)
+            except Refusal as refusal:
+                if refusal.code != CARD_PAYMENT_PENDING:
+                    raise
+                # A card payment on it has no known outcome: ask the device, then go on
+                # only if nothing was charged.
+                self.card_payments.resolve_unfinished(ticket_id)
+                receipt = handlers.close_ticket(command, self.unit_of_work(), mode=self.modes)
         problem = self.print_receipt(receipt) if print_receipt else None
         return Closed(receipt, problem)
 

@@ -23,6 +23,7 @@ from autonom.domain.reports import PeriodStart, ZReport
 from autonom.till.adapters.gate_scans import GateScan
 from autonom.till.adapters.outbox import UnsentDocument
 from autonom.till.adapters.repository import SnapshotInfo
+from autonom.till.domain.card_payments import CardIntent
 
 
 class Tickets(Protocol):
@@ -133,6 +134,28 @@ class GateScans(Protocol):
     ) -> None: ...
 
 
+class CardPayments(Protocol):
+    """The till's card payments: each intent and what became of it (R2.5)."""
+
+    def add(self, intent: CardIntent) -> None: ...
+
+    def save(self, intent: CardIntent) -> None: ...
+
+    def get(self, payment_id: str) -> CardIntent | None: ...
+
+    def unfinished(self, ticket_id: str) -> CardIntent | None: ...
+
+    def outcome_unknown(self) -> list[CardIntent]: ...
+
+    def of_receipt(self, receipt_number: str) -> list[CardIntent]: ...
+
+    def recent(self, limit: int = 200) -> list[CardIntent]: ...
+
+    def changes_through(self) -> int: ...
+
+    def save_changes_through(self, through: int) -> None: ...
+
+
 class TillReadUnitOfWork(Protocol):
     """A consistent read of the till's data; never writes, never takes the sales lock."""
 
@@ -154,6 +177,9 @@ class TillReadUnitOfWork(Protocol):
 
     @property
     def gate_scans(self) -> GateScans: ...
+
+    @property
+    def card_payments(self) -> CardPayments: ...
 
     @property
     def till_number(self) -> int: ...

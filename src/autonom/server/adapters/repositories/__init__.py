@@ -8,6 +8,10 @@ from autonom.server.adapters.repositories.back_office import (
     ReceiptRecord,
     TillRecord,
 )
+from autonom.server.adapters.repositories.card_payments import (
+    CardPaymentRecord,
+    CardPaymentRepository,
+)
 from autonom.server.adapters.repositories.day_closes import DayCloseRecord, DayCloseRepository
 from autonom.server.adapters.repositories.gate import (
     AdmissionRecord,
@@ -41,6 +45,8 @@ __all__ = [
     "BackOfficeQueries",
     "BackendRecord",
     "BackendRepository",
+    "CardPaymentRecord",
+    "CardPaymentRepository",
     "CustomerRepository",
     "DayCloseRecord",
     "DayCloseRepository",

@@ -7,6 +7,7 @@ the cashier was on."""
 from __future__ import annotations
 
 from autonom.till.entrypoints.pages import (
+    card_payments,
     gate,
     login,
     receipts,
@@ -26,6 +27,7 @@ ROUTERS = (
     gate.router,
     status.router,
     server_functions.router,
+    card_payments.router,
 )
 
 __all__ = ["ROUTERS"]

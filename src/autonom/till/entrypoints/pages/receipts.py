@@ -46,6 +46,7 @@ def receipt_screen(
         receipt=found,
         lines=till.selling.receipt_lines(found),
         sent=number not in till.selling.unsent_receipt_numbers(),
+        card_payments=till.card_payments.of_receipt(number),
     )
 
 

@@ -9,9 +9,10 @@ from fastapi.responses import RedirectResponse, Response
 from autonom.domain import PaymentMethod, Refusal, TicketStatus
 from autonom.domain.ticket import OFFLINE_VOID_REASON, parse_quantity, parse_table
 from autonom.till.entrypoints.deps import PageSessionDep, SessionsDep, TillDep
+from autonom.till.entrypoints.pages.card_payments import pay_context
 from autonom.till.entrypoints.pages.rendering import Text, back_to, refused, render, templates
 from autonom.till.entrypoints.sessions import Alert
-from autonom.till.service_layer.commands import Tendered
+from autonom.till.service_layer.commands import PresentedCard, Tendered
 
 router = APIRouter(include_in_schema=False)
 
@@ -130,7 +131,9 @@ def pay_screen(
     ticket = till.selling.ticket_for_payment(ticket_id)
     if ticket.status is TicketStatus.CLOSED and ticket.receipt is not None:
         return RedirectResponse(f"/receipts/{ticket.receipt.number}", status_code=303)
-    return render(request, "pay.html", till, sessions, session, ticket=ticket)
+    return render(
+        request, "pay.html", till, sessions, session, ticket=ticket, **pay_context(till, ticket_id)
+    )
 
 
 @router.post("/tickets/{ticket_id}/pay")
@@ -141,10 +144,15 @@ def pay(
     session: PageSessionDep,
     method: Text = "cash",
     tendered: Text = "",
+    card_type: Text = "",
+    card_number: Text = "",
 ) -> Response:
     here = f"/tickets/{ticket_id}/pay"
+    card = PresentedCard(card_type, card_number) if card_type or card_number else None
     try:
-        closed = till.selling.pay(session.operator_number, ticket_id, [_tendered(method, tendered)])
+        closed = till.selling.pay(
+            session.operator_number, ticket_id, [_tendered(method, tendered)], card=card
+        )
     except Refusal as refusal:
         return back_to(here, sessions, session, refused(refusal))
     alert = None
