@@ -77,6 +77,14 @@ class CardPaymentRepository:
         ).fetchone()
         return _intent(row) if row else None
 
+    def awaiting_the_bank(self) -> int:
+        """How many card payments on receipts were stored offline and wait for the bank."""
+        count: int = self._conn.execute(
+            "SELECT count(*) FROM card_payments WHERE state = 'stored' "
+            "AND receipt_number IS NOT NULL"
+        ).fetchone()[0]
+        return count
+
     def outcome_unknown(self) -> list[CardIntent]:
         """Every intent the device may or may not have taken, oldest first."""
         rows = self._conn.execute(

@@ -123,6 +123,13 @@ class Outbox:
         ).fetchone()[0]
         return count
 
+    def unsent_by_kind(self) -> dict[str, int]:
+        """How many operations of each kind the server has not confirmed yet."""
+        rows = self._conn.execute(
+            "SELECT kind, count(*) AS n FROM outbox WHERE sent = 0 GROUP BY kind ORDER BY kind"
+        ).fetchall()
+        return {r["kind"]: r["n"] for r in rows}
+
     def unsent_documents(self, limit: int = 500) -> list[UnsentDocument]:
         """The unsent operations, oldest first, with the receipt number of each close."""
         rows = self._conn.execute(

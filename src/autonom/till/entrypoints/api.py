@@ -17,6 +17,7 @@ from autonom.till.domain import Choice
 from autonom.till.entrypoints.deps import ApiSessionDep, BearerDep, SessionsDep, TillDep
 from autonom.till.entrypoints.errors import server_unreachable
 from autonom.till.entrypoints.schemas import (
+    MAX_UNSENT_LISTED,
     BookingIn,
     CloseIn,
     LoginIn,
@@ -29,6 +30,7 @@ from autonom.till.entrypoints.schemas import (
     SessionPublic,
     TillStatus,
     UnsentPublic,
+    UnsentSummaryPublic,
     VoidIn,
     receipt_public,
 )
@@ -182,9 +184,21 @@ def print_receipt(number: str, till: TillDep, _session: ApiSessionDep) -> PrintR
 
 
 @router.get("/unsent", response_model=list[UnsentPublic], tags=["status"])
-def unsent(till: TillDep, _session: ApiSessionDep) -> list[UnsentPublic]:
+def unsent(
+    till: TillDep,
+    _session: ApiSessionDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_UNSENT_LISTED)] = 500,
+) -> list[UnsentPublic]:
     """The operations the server has not confirmed yet, oldest first (R2.7)."""
-    return [UnsentPublic.of(d) for d in till.selling.unsent_documents()]
+    return [UnsentPublic.of(d) for d in till.selling.unsent_documents(limit)]
+
+
+@router.get("/unsent/summary", response_model=UnsentSummaryPublic, tags=["status"])
+def unsent_summary(till: TillDep, _session: ApiSessionDep) -> UnsentSummaryPublic:
+    """Every kind of document not finished yet (R2.7): the operations the server has not
+    confirmed, by kind; card payments stored offline waiting for the bank; gate scans
+    waiting for their result."""
+    return UnsentSummaryPublic.of(till.selling.unsent_summary())
 
 
 @router.post("/mode/{choice}", response_model=TillStatus, tags=["mode"])

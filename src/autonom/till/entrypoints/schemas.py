@@ -28,6 +28,7 @@ from autonom.till.domain import (
 from autonom.till.domain.capabilities import Level
 from autonom.till.domain.card_payments import CardIntent, IntentState
 from autonom.till.service_layer.card_payments import CardDeviceView
+from autonom.till.service_layer.selling import UnsentSummary
 from autonom.till.service_layer.status import StatusIcon, StatusLine
 
 
@@ -136,6 +137,21 @@ class UnsentPublic(BaseModel):
             receipt_number=document.receipt_number,
             offline=document.offline,
         )
+
+
+MAX_UNSENT_LISTED = 10_000  # the longest list of unsent operations one answer holds
+
+
+class UnsentSummaryPublic(BaseModel):
+    """What is not finished, by kind (R2.7)."""
+
+    operations: dict[str, int] = Field(description="unconfirmed operations by kind")
+    card_payments_awaiting_the_bank: int
+    gate_scans_awaiting_a_result: int
+
+    @classmethod
+    def of(cls, summary: UnsentSummary) -> UnsentSummaryPublic:
+        return cls.model_validate(summary, from_attributes=True)
 
 
 class ModeLogEntry(BaseModel):

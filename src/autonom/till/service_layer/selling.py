@@ -34,6 +34,7 @@ from autonom.domain import (
     errors,
 )
 from autonom.domain.errors import CARD_PAYMENT_PENDING
+from autonom.domain.events import KIND_TITLES
 from autonom.domain.payment import AUTHORISED_BY_SERVER
 from autonom.till.adapters.outbox import UnsentDocument
 from autonom.till.adapters.unit_of_work import Clock
@@ -71,6 +72,20 @@ class EventSeats(Protocol):
     def hold(self, operator_number: int, ticket_id: str, plu: str, quantity: int) -> str:
         """Hold ``quantity`` seats for a new booking of ``plu``; the booking's id."""
         ...
+
+
+@dataclass(frozen=True)
+class UnsentSummary:
+    """What is not finished, by kind (R2.7): ``operations`` the server has not confirmed
+    (by kind), stored card payments waiting for the bank, gate scans waiting for a result."""
+
+    operations: dict[str, int]
+    card_payments_awaiting_the_bank: int
+    gate_scans_awaiting_a_result: int
+
+    def titled(self) -> list[tuple[str, int]]:
+        """The operations' counts in the cashier's words."""
+        return [(KIND_TITLES.get(kind, kind), n) for kind, n in self.operations.items()]
 
 
 @dataclass(frozen=True)
@@ -357,10 +372,21 @@ class Selling:
         with self.reading() as uow:
             return uow.outbox.unsent_receipt_numbers()
 
-    def unsent_documents(self) -> list[UnsentDocument]:
+    def unsent_documents(self, limit: int = 500) -> list[UnsentDocument]:
         """The operations the server has not confirmed yet, oldest first (R2.7)."""
         with self.reading() as uow:
-            return uow.outbox.unsent_documents()
+            return uow.outbox.unsent_documents(limit)
+
+    def unsent_summary(self) -> UnsentSummary:
+        """Every kind of document not finished yet, counted in one read (R2.7): what the
+        server has not confirmed, by kind, and what waits for an answer besides — card
+        payments stored offline (the bank's verdict) and gate scans (the server's)."""
+        with self.reading() as uow:
+            return UnsentSummary(
+                operations=uow.outbox.unsent_by_kind(),
+                card_payments_awaiting_the_bank=uow.card_payments.awaiting_the_bank(),
+                gate_scans_awaiting_a_result=uow.gate_scans.pending_count(),
+            )
 
     # -- the mode and the status line ----------------------------------------------------------
 

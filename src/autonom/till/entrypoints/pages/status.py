@@ -46,7 +46,10 @@ def unsent_screen(
     request: Request, till: TillDep, sessions: SessionsDep, session: PageSessionDep
 ) -> Response:
     documents = till.selling.unsent_documents()
-    return render(request, "unsent.html", till, sessions, session, documents=documents)
+    summary = till.selling.unsent_summary()
+    return render(
+        request, "unsent.html", till, sessions, session, documents=documents, summary=summary
+    )
 
 
 @router.post("/mode/{choice}")
