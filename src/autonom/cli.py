@@ -3,6 +3,7 @@ that starting a till does not load the server's database layer, and the reverse.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -72,6 +73,10 @@ def till(
         str | None,
         typer.Option(help="The card device's base URL (autonom card-device); none: cash only"),
     ] = None,
+    snapshot_warn_hours: Annotated[
+        float,
+        typer.Option(min=0.1, help="Warn when the master-data copy is older than this (R2.2)"),
+    ] = 24.0,
 ) -> None:
     """Run one till: the cashier page, the local store, the heartbeat and the uploader."""
     from autonom.till.entrypoints.run import serve
@@ -86,6 +91,7 @@ def till(
         enrolment_code=enrolment_code,
         operator_url=operator,
         card_device_url=card_device,
+        snapshot_stale_after=timedelta(hours=snapshot_warn_hours),
     )
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from autonom.domain import (
+    CardSlip,
     Form,
     Item,
     NumberRange,
@@ -42,6 +43,7 @@ class Sales:
         tenders: Sequence[Tender] | None = None,
         offline: bool = False,
         void_first: bool = False,
+        card: CardSlip | None = None,
     ) -> Receipt:
         self.made += 1
         self.now += timedelta(minutes=1)
@@ -66,5 +68,11 @@ class Sales:
         due = ticket.total
         paid = tenders if tenders is not None else [Tender(PaymentMethod.CASH, due)] if due else []
         return ticket.close(
-            paid, number, operator_number=1, till_number=TILL, at=self.now, offline=offline
+            paid,
+            number,
+            operator_number=1,
+            till_number=TILL,
+            at=self.now,
+            offline=offline,
+            card=card,
         )

@@ -191,6 +191,9 @@ def report_text(report: Report, header: StoreHeader) -> list[str]:
     for payment in figures.payment_totals:
         name = _METHOD_NAMES.get(payment.method, payment.method.value.capitalize())
         lines.append(_spread(f"{name} ({payment.count})", _amount(payment.amount_total)))
+        if payment.method is PaymentMethod.CARD and figures.stored_card_count:
+            stored = f"  stored offline ({figures.stored_card_count})"
+            lines.append(_spread(stored, _amount(figures.stored_card_total)))
     lines.append(_spread(f"Voided lines ({figures.void_count})", _amount(figures.void_total)))
     if report.kind is ReportKind.OFFLINE:
         lines.append(rule)

@@ -19,6 +19,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from autonom.domain import errors
+from autonom.domain.card import CardPaymentState
 from autonom.domain.errors import Refusal
 from autonom.domain.events import DayClosed
 from autonom.domain.limits import MAX_Z_NUMBER
@@ -49,12 +50,16 @@ class Figures:
     receipt_ranges: tuple[ReceiptRange, ...]  # first and last number per form
     first_at: datetime | None
     last_at: datetime | None
+    # Card payments the card device stored offline (R2.5): part of the card total, their
+    # bank's verdict still to come when the receipt was made.
+    stored_card_count: int = 0
+    stored_card_total: Decimal = ZERO
 
 
 def figures_of(receipts: Iterable[Receipt]) -> Figures:
     """Count and add up ``receipts``: per tax rate, per payment method, voids, ranges."""
-    count = emergency = void_count = 0
-    sales = void_total = ZERO
+    count = emergency = void_count = stored_count = 0
+    sales = void_total = stored_total = ZERO
     taxes: dict[tuple[str, Decimal], tuple[Decimal, Decimal]] = {}
     payments: dict[PaymentMethod, tuple[int, Decimal]] = {}
     ranges: dict[int, tuple[ReceiptNumber, ReceiptNumber]] = {}
@@ -74,6 +79,9 @@ def figures_of(receipts: Iterable[Receipt]) -> Figures:
         for payment in receipt.payments:
             times, amount = payments.get(payment.method, (0, ZERO))
             payments[payment.method] = (times + 1, amount + payment.amount)
+            if payment.card is not None and payment.card.state is CardPaymentState.STORED:
+                stored_count += 1
+                stored_total += payment.amount
         for line in receipt.voided_lines:
             void_count += 1
             void_total += line.amount
@@ -94,6 +102,8 @@ def figures_of(receipts: Iterable[Receipt]) -> Figures:
         ),
         void_count=void_count,
         void_total=void_total,
+        stored_card_count=stored_count,
+        stored_card_total=stored_total,
         receipt_ranges=tuple(
             ReceiptRange(form, str(low), str(high)) for form, (low, high) in sorted(ranges.items())
         ),

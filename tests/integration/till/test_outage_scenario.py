@@ -214,7 +214,8 @@ def test_a_day_of_emergency_mode_is_sold_reported_closed_and_arrives_once(store:
     report = cashier.http.get("/api/reports/offline").json()
     assert report["figures"]["receipt_count"] == len(numbers)
     methods = {p["method"]: p for p in report["figures"]["payment_totals"]}
-    assert methods["card"]["count"] == CARD_CAP
+    assert methods["card"]["count"] == report["figures"]["stored_card_count"] == CARD_CAP
+    assert any(line.startswith(f"  stored offline ({CARD_CAP})") for line in report["lines"])
     assert report["unsent_count"] > len(numbers)
     printed = post(cashier, "/api/reports/offline/print")
     assert printed.status_code == 200, printed.text

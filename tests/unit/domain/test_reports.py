@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from autonom.contracts import EVENT_ADAPTER
 from autonom.domain import (
+    CardSlip,
     Item,
     PaymentMethod,
     PaymentTotal,
@@ -24,6 +25,7 @@ from autonom.domain import (
     Tender,
     errors,
 )
+from autonom.domain.card import CardPaymentState, CardType
 from autonom.domain.events import check_event
 from autonom.domain.limits import MAX_Z_NUMBER
 from autonom.domain.money import ZERO
@@ -271,3 +273,25 @@ def test_the_day_close_event_is_within_the_limits_and_travels_as_it_is() -> None
     assert event.document_id == z.document_id
     assert (event.z_number, event.receipt_count, event.sales_total) == (1, 2, Decimal("4.80"))
     assert EVENT_ADAPTER.validate_json(EVENT_ADAPTER.dump_json(event)) == event
+
+
+def test_the_card_payments_stored_offline_are_counted_apart_within_the_card_total() -> None:
+    sales = Sales()
+    due = ESPRESSO.price
+    card = [Tender(PaymentMethod.CARD, due)]
+
+    def slip(state: CardPaymentState, n: int) -> CardSlip:
+        return CardSlip(f"p{n}", CardType.VISA, "************1111", state, None)
+
+    receipts = [
+        sales.sell(tenders=card, offline=True, card=slip(CardPaymentState.STORED, 1)),
+        sales.sell(tenders=card, offline=True, card=slip(CardPaymentState.STORED, 2)),
+        sales.sell(tenders=card, card=slip(CardPaymentState.APPROVED, 3)),
+        sales.sell(),  # cash
+    ]
+
+    figures = figures_of(receipts)
+
+    (card_total,) = [p for p in figures.payment_totals if p.method is PaymentMethod.CARD]
+    assert (card_total.count, card_total.amount_total) == (3, 3 * due)
+    assert (figures.stored_card_count, figures.stored_card_total) == (2, 2 * due)

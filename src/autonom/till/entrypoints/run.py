@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import structlog
@@ -11,6 +12,7 @@ import uvicorn
 from autonom.observability import configure_logging
 from autonom.till.bootstrap import TillSettings, bootstrap
 from autonom.till.entrypoints.web import create_app
+from autonom.till.service_layer.selling import SNAPSHOT_STALE_AFTER
 
 log = structlog.get_logger(__name__)
 
@@ -26,6 +28,7 @@ def serve(
     enrolment_code: str | None,
     operator_url: str | None = None,
     card_device_url: str | None = None,
+    snapshot_stale_after: timedelta = SNAPSHOT_STALE_AFTER,
 ) -> None:
     """Open the till's store, start its uploader and snapshot threads, and serve the cashier
     page until Ctrl-C. The page answers at once, also before the server is reachable."""
@@ -40,6 +43,7 @@ def serve(
         enrolment_code=enrolment_code,
         operator_url=operator_url,
         card_device=card_device_url,
+        snapshot_stale_after=snapshot_stale_after,
     )
     try:
         till = bootstrap(settings)
@@ -54,6 +58,7 @@ def serve(
         page=f"http://{host}:{port}",
         server=server_url,
         card_device=card_device_url,
+        snapshot_stale_after=snapshot_stale_after,
     )
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")
