@@ -91,10 +91,13 @@ def store(
         stack.callback(device.stop)
         till = till_part(tmp_path, TILL, server.url, card_device_url=device.url).start()
         stack.callback(till.stop)
-        cashier = TillApi.at(till.url)
-        cashier.wait_until_ready()
-        cashier.log_in()
-        yield Store(server, device, till, cashier)
+        shop = Store(server, device, till, TillApi.at(till.url))
+        # A test may restart the device or the till: whichever runs at the end is stopped.
+        stack.callback(lambda: shop.device.stop())
+        stack.callback(lambda: shop.till.stop())
+        shop.cashier.wait_until_ready()
+        shop.cashier.log_in()
+        yield shop
 
 
 def ticket_of(cashier: TillApi, *plus: str) -> str:
