@@ -39,6 +39,9 @@ OPERATORS = (
     DemoOperator(2, "Ben", "cashier", "2222"),
     DemoOperator(3, "Clara", "manager", "9999"),
 )
+# The café's evening concert (its seat is item 850) and two regulars with an account.
+EVENT_SEATS = {"850": 40}
+CUSTOMERS = {1: ("Müller GmbH", "500.00"), 2: ("Café club", "150.00")}
 TILL_NUMBERS = (10, 11)
 CARD_DEVICE_PORT_OFFSET = 5  # the card device of the first till: base port + 5
 
@@ -85,6 +88,18 @@ def add_demo_operators(server_url: str, admin_token: str) -> None:
             ).raise_for_status()
 
 
+def add_demo_accounts_and_events(server_url: str, admin_token: str) -> None:
+    """Give the concert its seats and open the regulars' accounts (back-office API)."""
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    with httpx.Client(base_url=server_url, headers=headers) as back_office:
+        for plu, capacity in EVENT_SEATS.items():
+            back_office.put(f"/api/v1/events/{plu}", json={"capacity": capacity}).raise_for_status()
+        for number, (name, limit) in CUSTOMERS.items():
+            back_office.put(
+                f"/api/v1/customers/{number}", json={"name": name, "credit_limit": limit}
+            ).raise_for_status()
+
+
 def run(*, base_port: int, data_dir: Path) -> None:
     """Start the demo store and block until Ctrl-C (or SIGTERM)."""
     # Ctrl-C even when started in the background (where SIGINT starts out ignored), and a
@@ -107,6 +122,7 @@ def run(*, base_port: int, data_dir: Path) -> None:
         )
         wait_until_healthy(f"{server_url}/api/v1/health")
         add_demo_operators(server_url, admin_token)
+        add_demo_accounts_and_events(server_url, admin_token)
         card_device_url = f"http://127.0.0.1:{base_port + CARD_DEVICE_PORT_OFFSET}"
         card_args = ["card-device", "--driven-by", str(TILL_NUMBERS[0])]
         card_args += ["--port", str(base_port + CARD_DEVICE_PORT_OFFSET)]
