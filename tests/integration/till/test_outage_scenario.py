@@ -21,14 +21,9 @@ import httpx
 import pytest
 
 from tests.integration.till.conftest import TILL, TillApi, wait_for
+from tests.integration.till.test_card_payments import Store as CardStore
 from tests.support.fault_proxy import FaultProxy
-from tests.support.processes import (
-    ADMIN_TOKEN,
-    Part,
-    card_device_part,
-    start_seeded_server,
-    till_part,
-)
+from tests.support.processes import card_device_part, start_seeded_server, till_part
 
 pytestmark = pytest.mark.e2e
 
@@ -42,26 +37,10 @@ ADMISSION, CONCERT_SEAT, GIFT_VOUCHER = "800", "850", "900"  # the demo café's 
 
 
 @dataclass
-class Store:
-    server: Part
+class Store(CardStore):
+    """The card payments' store of processes, its server behind a fault proxy."""
+
     proxy: FaultProxy
-    device: Part
-    till: Part
-    cashier: TillApi
-
-    def back_office(self, path: str, **params: Any) -> Any:
-        answer = httpx.get(
-            f"{self.server.url}/api/v1{path}",
-            params=params,
-            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-            timeout=10,
-        )
-        answer.raise_for_status()
-        return answer.json()
-
-    def bank_link(self, *, up: bool) -> None:
-        answer = httpx.put(f"{self.device.url}/control/bank-link", json={"up": up}, timeout=5)
-        assert answer.status_code == 200, answer.text
 
 
 @pytest.fixture
@@ -78,7 +57,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
                 cashier.wait_until_ready()
                 cashier.log_in()
                 cashier.wait_for_mode("live")
-                yield Store(server, proxy, device, till, cashier)
+                yield Store(server, device, till, cashier, proxy)
             finally:
                 till.stop()
     finally:
@@ -116,7 +95,7 @@ def refused(answer: httpx.Response, code: str) -> dict[str, Any]:
 def test_a_day_of_emergency_mode_is_sold_reported_closed_and_arrives_once(store: Store) -> None:
     cashier = store.cashier
     store.proxy.blackhole()
-    store.bank_link(up=False)
+    store.set_bank_link(up=False)
     cashier.wait_for_mode("outage_pending")
     assert cashier.choose("emergency")["mode"] == "emergency"
     wait_for(
@@ -240,7 +219,7 @@ def test_a_day_of_emergency_mode_is_sold_reported_closed_and_arrives_once(store:
 
     # -- the links return: every document arrives once, with its final result ----------------
     store.proxy.pass_through()
-    store.bank_link(up=True)
+    store.set_bank_link(up=True)
     wait_for(
         lambda: cashier.status()["unsent_operations"] == 0,
         seconds=180,
