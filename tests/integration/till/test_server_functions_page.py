@@ -44,6 +44,8 @@ def test_the_tickets_screen_lists_every_function_with_its_state_now(client: Test
     assert 'aria-disabled="true"' in provider
     assert "No payment provider is configured" in provider
     assert "No webshop is configured" in function_row(screen, "online_orders")
+    # This till was started without --card-device: card payments have nothing behind them.
+    assert "No card device is configured" in function_row(screen, "card_payment")
     assert 'href="/operator-settlement"' in screen
     assert rows(client.get("/functions").text) == [f.value for f in Function]
 

@@ -143,13 +143,17 @@ class ServerFunctions:
     # -- the panel ------------------------------------------------------------------------
 
     def functions_now(self) -> list[FunctionState]:
-        """Every function of the matrix with its state now, in the matrix's order."""
+        """Every function of the matrix with its state now, in the matrix's order; a function
+        this till has nothing behind (no provider, no card device) says so."""
+        missing = dict(NOT_CONFIGURED)
+        if not self.selling.card_payments.device_view().configured:
+            missing[Function.CARD_PAYMENT] = "No card device is configured for this till."
         return [
             FunctionState(
                 now.function,
                 now.title,
                 now.availability,
-                None if now.availability.refused else NOT_CONFIGURED.get(now.function),
+                None if now.availability.refused else missing.get(now.function),
             )
             for now in self.selling.capabilities.all_now()
         ]
