@@ -75,7 +75,7 @@ def test_in_emergency_mode_the_server_functions_are_disabled_with_their_reasons(
     assert 'data-testid="redeem-voucher-reason"' in pay
     assert 'name="number"' not in pay  # no voucher form to fill in offline
     assert re.search(r'<button type="button" class="big" disabled data-testid="on-account">', pay)
-    assert "Customer data and accounts needs the server" in pay
+    assert "Customer data and accounts need the server" in pay
     assert 'data-testid="customer-search"' not in pay
 
 

@@ -103,7 +103,7 @@ class Row:
     backend: Backend | None = None
 
 
-_NEEDS_SERVER = "needs the server, which this till cannot reach now"
+_UNREACHABLE = "which this till cannot reach now"
 
 MATRIX: dict[Function, Row] = {
     Function.CASH_PAYMENT: Row("Cash payment", {}),
@@ -121,7 +121,7 @@ MATRIX: dict[Function, Row] = {
         "Integrated payment (e-wallet)",
         {
             Situation.EMERGENCY: refused(
-                f"Integrated payments {_NEEDS_SERVER}; take cash or card."
+                f"Integrated payments need the server, {_UNREACHABLE}; take cash or card."
             ),
             Situation.BACKEND_DOWN: refused(
                 "The payment provider does not answer; take cash or card."
@@ -131,14 +131,14 @@ MATRIX: dict[Function, Row] = {
     ),
     Function.VOUCHER_SELL: Row(
         "Sell a voucher",
-        {Situation.EMERGENCY: limited("the voucher's code comes from this till's own range")},
+        {Situation.EMERGENCY: limited("the voucher's number comes from this till's own range")},
     ),
     Function.VOUCHER_REDEEM: Row(
         "Redeem a voucher",
         {
             Situation.EMERGENCY: refused(
-                f"Redeeming a voucher {_NEEDS_SERVER}: only the server knows whether it was "
-                "already used. Take another payment or keep the voucher for later."
+                f"Redeeming a voucher needs the server, {_UNREACHABLE}: only the server knows "
+                "whether it was already used. Take another payment or keep the voucher for later."
             ),
         },
     ),
@@ -146,7 +146,7 @@ MATRIX: dict[Function, Row] = {
         "Customer account",
         {
             Situation.EMERGENCY: refused(
-                f"Customer data and accounts {_NEEDS_SERVER}; take another payment."
+                f"Customer data and accounts need the server, {_UNREACHABLE}; take another payment."
             )
         },
     ),
@@ -158,7 +158,8 @@ MATRIX: dict[Function, Row] = {
         "Event ticket",
         {
             Situation.EMERGENCY: refused(
-                f"Event tickets (seats, capacity) {_NEEDS_SERVER}; sell them when it is back.",
+                f"Event tickets (seats, capacity) need the server, {_UNREACHABLE}; sell them "
+                "when it is back.",
                 errors.EVENT_TICKET_OFFLINE,
             ),
             Situation.BACKEND_DOWN: refused(
@@ -192,7 +193,7 @@ MATRIX: dict[Function, Row] = {
     Function.ONLINE_ORDERS: Row(
         "Online orders",
         {
-            Situation.EMERGENCY: refused(f"Online orders {_NEEDS_SERVER}."),
+            Situation.EMERGENCY: refused(f"Online orders need the server, {_UNREACHABLE}."),
             Situation.BACKEND_DOWN: refused("The webshop does not answer."),
         },
         backend=Backend.WEBSHOP,
