@@ -59,7 +59,7 @@ def test_cashier_pays_a_checked_line_on_its_own_and_moves_the_rest_of_the_table(
     croissant.check()
     page.get_by_test_id("pay-selected").click()
     expect(page.get_by_test_id("pay-total")).to_contain_text("1.90")
-    page.get_by_test_id("pay-card").click()
+    page.get_by_test_id("pay-cash").click()  # the amount due, in cash
     expect(page.get_by_test_id("receipt-view")).to_contain_text("Croissant")
     expect(page.get_by_test_id("receipt-view")).not_to_contain_text("Espresso")
 
