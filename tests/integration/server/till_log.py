@@ -45,6 +45,7 @@ class TillLog:
         self.number = number
         self.seq = 0
         self.range = NumberRange(till=number, form=Form.RECEIPT)
+        self.emergency_range = NumberRange(till=number, form=Form.EMERGENCY_RECEIPT)
         self.pending: list[Event] = []
         self.now = clock or datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
         self.credential = ""
@@ -128,13 +129,18 @@ class TillLog:
         *,
         tenders: list[Tender] | None = None,
         operator: int = 1,
+        offline: bool = False,
     ) -> Ticket:
+        """Close ``ticket``; ``offline``: in emergency mode, numbered from the emergency range."""
+        if number is None and offline:
+            number = self.emergency_range.issue()
         ticket.close(
             tenders or [Tender(PaymentMethod.CASH, Decimal("100.00"))],
             number or self.range.issue(),
             operator_number=operator,
             till_number=self.number,
             at=self._tick(),
+            offline=offline,
         )
         self._take(ticket)
         return ticket

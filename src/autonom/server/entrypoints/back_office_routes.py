@@ -24,6 +24,7 @@ from autonom.server.entrypoints.deps import AdminDep, ReadUnitOfWorkDep, UnitOfW
 from autonom.server.entrypoints.schemas import (
     AdmissionPublic,
     DayClosePublic,
+    DayReportPublic,
     FlagPublic,
     OperatorSummary,
     ReceiptPublic,
@@ -123,6 +124,18 @@ def list_receipts(
 ) -> list[ReceiptPublic]:
     records = handlers.find_receipts(uow=uow, till_number=till_number, day=day)
     return [ReceiptPublic.model_validate(r) for r in records]
+
+
+@router.get("/reports/day", response_model=DayReportPublic)
+def day_report(
+    _admin: AdminDep,
+    uow: ReadUnitOfWorkDep,
+    day: Annotated[Day, Query(description="the day, UTC")],
+) -> DayReportPublic:
+    """The store's day from every receipt the server holds, by till, tax rate and payment
+    method; the receipts of emergency mode, uploaded when their till reintegrated, are in
+    it and counted apart (R3.4)."""
+    return DayReportPublic.of(handlers.day_report(uow=uow, day=day))
 
 
 @router.get("/flags", response_model=list[FlagPublic])

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -11,10 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from autonom.contracts import StationSettingsPublic
 from autonom.contracts.master_data import TaxPercent, TaxRateName
-from autonom.domain import PaymentTotal, ReceiptRange, Role, TaxTotal
+from autonom.domain import PaymentMethod, PaymentTotal, ReceiptRange, Role, TaxTotal
 from autonom.domain.admission import AdmissionState
 from autonom.domain.card import CardPaymentState
 from autonom.server.adapters import DayCloseRecord
+from autonom.server.domain.day_report import DayReport
 
 
 class Health(BaseModel):
@@ -163,3 +164,58 @@ class CardPaymentPublic(BaseModel):
     stored_offline: bool = Field(description="the card device stored it while its bank was away")
     closed_at: datetime | None
     settled_at: datetime | None = Field(description="when the bank decided a stored payment")
+
+
+class TillDayPublic(BaseModel):
+    """One till's share of the day (R3.4); ``offline_*``: receipts made in emergency mode."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    till_number: int
+    receipt_count: int
+    offline_count: int
+    total: Decimal
+    offline_total: Decimal
+
+
+class TaxDayPublic(BaseModel):
+    code: str
+    percent: Decimal
+    gross: Decimal
+    tax: Decimal
+
+
+class MethodDayPublic(BaseModel):
+    method: PaymentMethod
+    amount: Decimal
+
+
+class DayReportPublic(BaseModel):
+    """The store's day on the server (R3.4): every receipt it holds for the day (UTC),
+    those uploaded after an outage included, by till, tax rate and payment method."""
+
+    day: date
+    receipt_count: int
+    offline_count: int = Field(description="receipts made in emergency mode")
+    total: Decimal
+    tills: list[TillDayPublic]
+    taxes: list[TaxDayPublic]
+    payments: list[MethodDayPublic]
+
+    @classmethod
+    def of(cls, report: DayReport) -> DayReportPublic:
+        return cls(
+            day=report.day,
+            receipt_count=report.receipt_count,
+            offline_count=report.offline_count,
+            total=report.total,
+            tills=[TillDayPublic.model_validate(t) for t in report.tills.values()],
+            taxes=[
+                TaxDayPublic(code=code, percent=percent, gross=gross, tax=tax)
+                for (code, percent), (gross, tax) in sorted(report.taxes.items())
+            ],
+            payments=[
+                MethodDayPublic(method=method, amount=amount)
+                for method, amount in report.payments.items()
+            ],
+        )

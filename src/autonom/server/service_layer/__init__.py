@@ -34,6 +34,7 @@ from autonom.server.service_layer.master_data import (
     upsert_tax_rate,
 )
 from autonom.server.service_layer.queries import (
+    day_report,
     find_receipts,
     find_tickets,
     get_ticket,
@@ -56,6 +57,7 @@ __all__ = [
     "TillHistory",
     "authenticate_till",
     "check_same_till",
+    "day_report",
     "find_day_closes",
     "find_gate_scans",
     "find_receipts",

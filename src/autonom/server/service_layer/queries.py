@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 from autonom.contracts import TicketPublic
 from autonom.domain import Refusal, TicketStatus, errors
 from autonom.server.adapters import FlagRecord, ReceiptRecord, SqlUnitOfWork
+from autonom.server.domain.day_report import DayReport
+from autonom.server.domain.day_report import day_report as report_of_day
 
 
 def find_tickets(
@@ -31,6 +33,15 @@ def find_receipts(
     """Receipts, optionally of one till and of one day (UTC)."""
     with uow:
         return uow.back_office.receipts(till_number=till_number, day=day)
+
+
+def day_report(*, uow: SqlUnitOfWork, day: date) -> DayReport:
+    """The store's day (UTC) from every receipt the server holds, those a till uploaded
+    when it reintegrated after an outage included (R3.4)."""
+    start = datetime.combine(day, time(), tzinfo=UTC)
+    with uow:
+        closed = uow.receipts.closed_between(start, start + timedelta(days=1))
+    return report_of_day(day, closed)
 
 
 def list_flags(*, uow: SqlUnitOfWork) -> list[FlagRecord]:
