@@ -12,6 +12,8 @@ import typer
 app = typer.Typer(help="Autonom point of sale.", no_args_is_help=True, add_completion=False)
 catalog_app = typer.Typer(help="Master data on the server.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
+till_app = typer.Typer(help="A till: run it, or act on a running one.")
+app.add_typer(till_app, name="till")
 
 DEFAULT_SERVER_DB = "sqlite:///var/server/server.sqlite"
 
@@ -54,9 +56,10 @@ def server(
     )
 
 
-@app.command()
+@till_app.callback(invoke_without_command=True)
 def till(
-    number: Annotated[int, typer.Option(help="Till number, 1–999")],
+    ctx: typer.Context,
+    number: Annotated[int | None, typer.Option(help="Till number, 1–999")] = None,
     server: Annotated[str, typer.Option(help="The server's base URL")] = "http://127.0.0.1:8000",
     data_dir: Annotated[Path | None, typer.Option(help="Where the till keeps its files")] = None,
     host: Annotated[str, typer.Option()] = "127.0.0.1",
@@ -78,7 +81,12 @@ def till(
         typer.Option(min=0.1, help="Warn when the master-data copy is older than this (R2.2)"),
     ] = 24.0,
 ) -> None:
-    """Run one till: the cashier page, the local store, the heartbeat and the uploader."""
+    """Run one till: the cashier page, the local store, the heartbeat and the uploader
+    (``autonom till --number N …``); or one of the commands below for a running till."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if number is None:
+        raise typer.BadParameter("give the till's number: autonom till --number N", ctx)
     from autonom.till.entrypoints.run import serve
 
     serve(
@@ -93,6 +101,23 @@ def till(
         card_device_url=card_device,
         snapshot_stale_after=timedelta(hours=snapshot_warn_hours),
     )
+
+
+@till_app.command("sync")
+def till_sync(
+    url: Annotated[str, typer.Option(help="The running till's page")] = "http://127.0.0.1:8010",
+    operator: Annotated[int, typer.Option(help="The operator who answers for the till")] = 1,
+    pin: Annotated[
+        str, typer.Option(envvar="AUTONOM_PIN", prompt=True, hide_input=True, help="Her PIN")
+    ] = "",
+    now: Annotated[
+        bool, typer.Option(help="Answer the 'server available again' dialog: synchronise now")
+    ] = True,
+) -> None:
+    """Follow a till's reintegration with a progress bar until nothing is left unsent."""
+    from autonom.till.entrypoints.sync_cli import follow_sync
+
+    raise typer.Exit(code=follow_sync(url, operator, pin, sync_now=now))
 
 
 @app.command("card-device")

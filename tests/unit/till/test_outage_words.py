@@ -12,6 +12,7 @@ from autonom.domain import PaymentMethod
 from autonom.till.domain import UP, Choice, DialogKind, Health, Reason, Verdict
 from autonom.till.service_layer.commands import Tendered
 from autonom.till.service_layer.modes import ModeKeeper
+from autonom.till.service_layer.progress import ProgressTracker
 from autonom.till.service_layer.snapshot import LinkState
 from autonom.till.service_layer.status import EMERGENCY_STOPS, StatusLine, status_line
 from autonom.till.service_layer.uploader import UploadState
@@ -33,6 +34,7 @@ def line(
         upload=UPLOAD,
         now=wall_clock(),
         stale_after=stale_after,
+        progress=ProgressTracker(),
     )
 
 

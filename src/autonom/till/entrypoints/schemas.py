@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from autonom.contracts.fields import NO_CONTROL_CHARACTERS, Inbound, Plu
 from autonom.domain import PaymentMethod, Receipt, Role, limits
@@ -196,6 +196,18 @@ class DialogPublic(BaseModel):
     stops: list[str] = Field(description="the functions emergency mode stops (the matrix)")
 
 
+class SyncProgressPublic(BaseModel):
+    """A reintegration under way (issue 9): ``done`` of ``total`` operations on the server."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    total: int
+    done: int
+    remaining: int
+    rate_per_s: float | None = Field(description="operations a second; none before the first")
+    seconds_left: float | None
+
+
 class TillStatus(BaseModel):
     """What the status line shows (R2.7); also the till's health check."""
 
@@ -221,6 +233,7 @@ class TillStatus(BaseModel):
     master_data_stale: bool = Field(description="older than the warning age: refresh it")
     items: int
     operators: int
+    sync: SyncProgressPublic | None = Field(description="a reintegration under way")
     operator_number: int | None = Field(default=None, description="with a session token")
     operator_name: str | None = None
 

@@ -15,7 +15,7 @@ the read-only one, so they never queue behind a sale.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
@@ -54,6 +54,7 @@ from autonom.till.service_layer.commands import (
 )
 from autonom.till.service_layer.handlers import SharedTables
 from autonom.till.service_layer.modes import ModeKeeper
+from autonom.till.service_layer.progress import ProgressTracker
 from autonom.till.service_layer.snapshot import LinkState
 from autonom.till.service_layer.status import StatusLine, status_line
 from autonom.till.service_layer.tables import SplitOff, TransferLines
@@ -120,6 +121,7 @@ class Selling:
     clock: Clock
     card_payments: CardPayments
     snapshot_stale_after: timedelta = SNAPSHOT_STALE_AFTER
+    progress: ProgressTracker = field(default_factory=ProgressTracker)
     event_seats: EventSeats | None = None  # holds an event ticket's seats on the server
 
     # -- the shared-table policy -------------------------------------------------------------
@@ -406,4 +408,5 @@ class Selling:
             upload=self.upload_state(),
             now=self.clock(),
             stale_after=self.snapshot_stale_after,
+            progress=self.progress,
         )

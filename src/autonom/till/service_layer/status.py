@@ -21,6 +21,7 @@ from autonom.till.domain import (
 )
 from autonom.till.domain.capabilities import MATRIX, Situation, decide
 from autonom.till.service_layer.modes import ModeView
+from autonom.till.service_layer.progress import ProgressTracker, SyncProgress
 from autonom.till.service_layer.snapshot import LinkState
 from autonom.till.service_layer.unit_of_work import TillReadUnitOfWork
 from autonom.till.service_layer.uploader import UploadState
@@ -72,6 +73,7 @@ class StatusLine:
     master_data_stale: bool  # older than the till's warning age (R2.2): refresh before an outage
     items: int
     operators: int
+    sync: SyncProgress | None  # a reintegration under way: done of total, rate, time left
 
 
 def status_line(
@@ -82,6 +84,7 @@ def status_line(
     upload: UploadState,
     now: datetime,
     stale_after: timedelta,
+    progress: ProgressTracker,
 ) -> StatusLine:
     """The status line from one read of the till's data and the mode's ``view``; the
     snapshot is stale when fetched more than ``stale_after`` before ``now``."""
@@ -111,6 +114,7 @@ def status_line(
         master_data_stale=info.fetched_at is not None and now - info.fetched_at > stale_after,
         items=info.items,
         operators=info.operators,
+        sync=progress.observe(view.mode, unsent),
     )
 
 
