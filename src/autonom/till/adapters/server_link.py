@@ -41,6 +41,7 @@ from autonom.contracts.server_functions import (
     SeatsIn,
 )
 from autonom.domain import Refusal
+from autonom.domain.errors import TICKET_NOT_FOUND
 
 API = "/api/v1"
 CONNECT_TIMEOUT = 0.5
@@ -137,8 +138,31 @@ class ServerLink:
         if not isinstance(answer, list):
             raise ServerUnreachable("the server's answer about the table was not a list")
         tickets = [self._parse(TicketPublic, t) for t in answer]
-        tickets.sort(key=lambda t: t.opened_at)
+        tickets.sort(key=lambda t: (t.opened_at, t.ticket_id))
         return tickets[0] if tickets else None
+
+    def ticket(self, ticket_id: str) -> TicketPublic | None:
+        """The ticket as the server holds it (open, closed on another till, moved), or
+        None when the server has not received it (yet)."""
+        try:
+            answer = self._call(
+                "GET", f"/tickets/{quote(ticket_id, safe='')}", timeout=TABLE_LOOKUP_TIMEOUT
+            )
+        except Refusal as refusal:
+            if refusal.code == TICKET_NOT_FOUND:
+                return None
+            raise
+        return self._parse(TicketPublic, answer)
+
+    def open_tickets(self) -> list[TicketPublic]:
+        """Every open ticket the server holds, oldest first (what reintegration merges)."""
+        answer = self._call(
+            "GET", "/tickets", params={"status": "open"}, timeout=SERVER_FUNCTION_TIMEOUT
+        )
+        if not isinstance(answer, list):
+            raise ServerUnreachable("the server's answer about the open tickets was not a list")
+        tickets = [self._parse(TicketPublic, t) for t in answer]
+        return sorted(tickets, key=lambda t: (t.opened_at, t.ticket_id))
 
     def register_scan(self, scan: GateScanIn) -> GateScanPublic:
         """Have the server judge and register a scan now; its answer (R2.6)."""

@@ -63,6 +63,7 @@ from autonom.till.service_layer.uploader import UploadState
 log = structlog.get_logger(__name__)
 
 SNAPSHOT_STALE_AFTER = timedelta(hours=24)  # the default age past which the page warns (R2.2)
+LIVE_SALES = frozenset({Mode.LIVE, Mode.SUSPECT})  # sales are live; the server is asked
 
 
 class EventSeats(Protocol):
@@ -127,14 +128,17 @@ class Selling:
     def shared_tables(self) -> SharedTables | None:
         """The server to ask for a table's ticket, or None to decide locally at once.
 
-        Only in live mode, registered, and while the upload reports no problem: otherwise
-        the cashier would wait for a timeout that is all but certain (invariant 1); the
-        table opens here (R3.2 merges)."""
-        if self.modes.state is not Mode.LIVE or self.upload_state().last_error is not None:
-            return None
-        if not self.link_state().registered:
+        Whenever the till sells live and is registered — also while its uploads lag (a
+        table then stays one ticket, R3.2); in emergency mode a table is this till's own,
+        and while an outage waits for the cashier's decision the server does not answer."""
+        if self.modes.state not in LIVE_SALES or not self.link_state().registered:
             return None
         return self.tables
+
+    def tables_here(self) -> bool:
+        """Whether a table may open on this till without the server: in emergency mode,
+        or before the till has a server at all (not registered yet)."""
+        return self.modes.sales_offline or not self.link_state().registered
 
     # -- logging in ----------------------------------------------------------------------
 
@@ -159,6 +163,7 @@ class Selling:
             self.unit_of_work(),
             tables=self.shared_tables(),
             offline=self.modes.sales_offline,
+            tables_here=self.tables_here(),
         )
 
     def ticket(self, ticket_id: str) -> Ticket:
@@ -218,13 +223,32 @@ class Selling:
         return self.ticket(ticket_id)
 
     def ticket_for_payment(self, ticket_id: str) -> Ticket:
-        """The ticket to pay, with what other tills booked on its table copied in (live mode)."""
+        """The ticket to pay as the server holds it (live mode): what other tills booked on
+        its table copied in; paid or moved on another till meanwhile, refused here
+        (TICKET_CLOSED, TICKET_MOVED), never billed twice (R3.2)."""
         tables = self.shared_tables()
         ticket = self.ticket(ticket_id)
         if tables is None or ticket.table is None or ticket.status is not TicketStatus.OPEN:
             return ticket
         handlers.refresh_shared_ticket(ticket_id, self.unit_of_work(), tables=tables)
-        return self.ticket(ticket_id)
+        ticket = self.ticket(ticket_id)
+        if ticket.status is TicketStatus.CLOSED:
+            with self.reading() as uow:
+                number = uow.tickets.receipt_number_of(ticket_id)
+            raise Refusal(
+                errors.TICKET_CLOSED,
+                f"Table {ticket.table} was paid on another till meanwhile (receipt {number}); "
+                "nothing is billed here. Open the table again for what is still to pay.",
+                409,
+            )
+        if ticket.status is TicketStatus.MOVED:
+            raise Refusal(
+                errors.TICKET_MOVED,
+                f"The lines of table {ticket.table} were moved to another table on another "
+                "till meanwhile; open that one.",
+                409,
+            )
+        return ticket
 
     # -- moving lines: table transfer and bill split (docs/restaurant.md) -------------------
 
@@ -320,6 +344,7 @@ class Selling:
                 "the server says yes before the ticket is closed.",
                 422,
             )
+        self.ticket_for_payment(ticket_id)  # live: never pay what was paid elsewhere (R3.2)
         if any(t.method is PaymentMethod.CARD for t in tendered):
             receipt = self.card_payments.pay(operator_number, ticket_id, tendered, card)
         else:
