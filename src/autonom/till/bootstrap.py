@@ -21,6 +21,7 @@ from autonom.till.service_layer.card_payments import CardPayments
 from autonom.till.service_layer.gate import Gate
 from autonom.till.service_layer.heartbeat import Heartbeat
 from autonom.till.service_layer.modes import ModeKeeper
+from autonom.till.service_layer.reintegration import Reintegration
 from autonom.till.service_layer.reports import Reports
 from autonom.till.service_layer.selling import (
     SNAPSHOT_STALE_AFTER,
@@ -181,6 +182,7 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         snapshot_stale_after=settings.snapshot_stale_after,
         event_seats=EventSeating(reading, link, clock),
         card_payments=card_payments,
+        reintegration=Reintegration(unit_of_work=unit_of_work, reading=reading, tables=link),
     )
     reports = Reports(
         unit_of_work=unit_of_work,

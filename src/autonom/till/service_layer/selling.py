@@ -38,8 +38,9 @@ from autonom.domain.events import KIND_TITLES
 from autonom.domain.payment import AUTHORISED_BY_SERVER
 from autonom.till.adapters.outbox import UnsentDocument
 from autonom.till.adapters.unit_of_work import Clock
-from autonom.till.domain import Choice, Mode
+from autonom.till.domain import Choice, DialogKind, Mode
 from autonom.till.domain.capabilities import FUNCTION_OF_KIND, Function, Level
+from autonom.till.domain.reintegration import PlannedTicket
 from autonom.till.service_layer import handlers, tables
 from autonom.till.service_layer.capabilities import Capabilities
 from autonom.till.service_layer.card_payments import CardPayments
@@ -54,6 +55,7 @@ from autonom.till.service_layer.commands import (
 )
 from autonom.till.service_layer.handlers import SharedTables
 from autonom.till.service_layer.modes import ModeKeeper
+from autonom.till.service_layer.reintegration import Reintegration
 from autonom.till.service_layer.snapshot import LinkState
 from autonom.till.service_layer.status import StatusLine, status_line
 from autonom.till.service_layer.tables import SplitOff, TransferLines
@@ -122,6 +124,7 @@ class Selling:
     card_payments: CardPayments
     snapshot_stale_after: timedelta = SNAPSHOT_STALE_AFTER
     event_seats: EventSeats | None = None  # holds an event ticket's seats on the server
+    reintegration: Reintegration | None = None  # the merges of "synchronise now" (R3.2)
 
     # -- the shared-table policy -------------------------------------------------------------
 
@@ -416,17 +419,38 @@ class Selling:
     # -- the mode and the status line ----------------------------------------------------------
 
     def choose(self, choice: Choice) -> Mode:
-        """The cashier's answer to the mode dialog; the mode after it."""
+        """The cashier's answer to the mode dialog; the mode after it. "Synchronise now"
+        first records the merges of the local open tickets (R3.2), as the dialog listed
+        them; what the server does not answer about is merged when its table is opened."""
+        offered = self.modes.view().dialog
+        if (
+            choice is Choice.SYNC_NOW
+            and self.reintegration is not None
+            and offered is not None
+            and choice in offered.choices
+        ):
+            self.reintegration.synchronise()
         return self.modes.choose(choice)
 
     def dismiss_notice(self) -> None:
         self.modes.dismiss_notice()
 
     def status(self) -> StatusLine:
-        """The status line's facts (R2.7), read without waiting for any sale."""
+        """The status line's facts (R2.7), read without waiting for any sale; with the
+        "server available again" dialog, what synchronising does to each local open ticket
+        (asked of the server every few seconds, never on the sale path)."""
+        view = self.modes.view()
+        plan: tuple[PlannedTicket, ...] = ()
+        if (
+            view.dialog is not None
+            and view.dialog.kind is DialogKind.SERVER_AVAILABLE
+            and self.reintegration is not None
+        ):
+            plan = self.reintegration.plan()
         return status_line(
             self.reading(),
-            view=self.modes.view(),
+            view=view,
+            plan=plan,
             link=self.link_state(),
             upload=self.upload_state(),
             now=self.clock(),
