@@ -63,6 +63,7 @@ SEQUENCE_CONFLICT = "SEQUENCE_CONFLICT"
 FOREIGN_RANGE = "FOREIGN_RANGE"
 UNKNOWN_TILL = "UNKNOWN_TILL"
 CONTRACT_TOO_NEW = "CONTRACT_TOO_NEW"
+SYNC_REPORT_NOT_FOUND = "SYNC_REPORT_NOT_FOUND"  # R3.3: no sync report with that id
 
 # What the server flags for a person instead of refusing a completed sale (invariant 6).
 UNKNOWN_TICKET = "UNKNOWN_TICKET"

@@ -265,6 +265,11 @@ class FakeOutbox:
             for o in self._unsent()[:limit]
         ]
 
+    def span_since(self, at: datetime) -> tuple[int, int]:
+        last = max((op.seq for op in self.operations), default=0)
+        first = min((op.seq for op in self.operations if op.recorded_at >= at), default=last + 1)
+        return first, last
+
     def unsent_receipt_numbers(self) -> set[str]:
         return {d.receipt_number for d in self.unsent_documents() if d.receipt_number}
 

@@ -23,6 +23,7 @@ from autonom.server.domain.push import (
     plan_push,
     sequence_gap,
 )
+from autonom.server.domain.sync_report import ReportScope, build_sync_report
 
 __all__ = [
     "QUIET_AFTER_S",
@@ -31,7 +32,9 @@ __all__ = [
     "Projection",
     "PushPlan",
     "Recorded",
+    "ReportScope",
     "TicketFinding",
+    "build_sync_report",
     "check_events",
     "day_close_findings",
     "follow_up_chain",

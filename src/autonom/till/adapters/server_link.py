@@ -17,6 +17,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from autonom.contracts import (
+    SYNC_REPORT,
     ErrorBody,
     GateScanIn,
     GateScanPublic,
@@ -25,6 +26,7 @@ from autonom.contracts import (
     MasterData,
     PushBatch,
     PushResult,
+    SyncReportRequest,
     TicketPublic,
     TillPosition,
     TillRegistered,
@@ -42,6 +44,7 @@ from autonom.contracts.server_functions import (
 )
 from autonom.domain import Refusal
 from autonom.domain.errors import TICKET_NOT_FOUND
+from autonom.domain.sync_report import SyncReport
 
 API = "/api/v1"
 CONNECT_TIMEOUT = 0.5
@@ -163,6 +166,20 @@ class ServerLink:
             raise ServerUnreachable("the server's answer about the open tickets was not a list")
         tickets = [self._parse(TicketPublic, t) for t in answer]
         return sorted(tickets, key=lambda t: (t.opened_at, t.ticket_id))
+
+    def sync_report(self, request: SyncReportRequest) -> SyncReport:
+        """The server's sync report of this till's reintegration (R3.3); asked again with
+        the same ``report_id``, the same report."""
+        answer = self._call(
+            "POST",
+            f"/tills/{self.till_number}/sync-reports",
+            json=request.model_dump(mode="json"),
+            timeout=SERVER_FUNCTION_TIMEOUT,
+        )
+        try:
+            return SYNC_REPORT.validate_python(answer)
+        except ValidationError as error:
+            raise ServerUnreachable("the server's answer is not a sync report") from error
 
     def register_scan(self, scan: GateScanIn) -> GateScanPublic:
         """Have the server judge and register a scan now; its answer (R2.6)."""

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, StrictInt, StrictStr, model_validator
 from autonom.contracts.fields import NO_CONTROL_CHARACTERS, Inbound, Plu
 from autonom.domain import PaymentMethod, Receipt, Role, limits
 from autonom.domain.card import CardType
+from autonom.domain.sync_report import SyncReport
 from autonom.till.adapters.outbox import UnsentDocument
 from autonom.till.adapters.station import LoggedEntry
 from autonom.till.domain import (
@@ -178,6 +179,15 @@ class ModeLogEntry(BaseModel):
             line=entry.line,
             sent=logged.sent,
         )
+
+
+class SyncReportPrinted(BaseModel):
+    """The sync report of the latest reintegration (R3.3), its lines as printed, and why it
+    was not printed (None when it was)."""
+
+    report: SyncReport
+    lines: list[str]
+    printer_problem: str | None
 
 
 class MasterDataRefreshed(BaseModel):

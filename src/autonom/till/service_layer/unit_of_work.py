@@ -114,6 +114,10 @@ class UnsentOperations(Protocol):
 
     def unsent_receipt_numbers(self) -> set[str]: ...
 
+    def span_since(self, at: datetime) -> tuple[int, int]:
+        """The log's part recorded from ``at`` on: its first and last seq (R3.3)."""
+        ...
+
 
 class DayCloseHistory(Protocol):
     """The till's day closes as read (R2.8)."""
