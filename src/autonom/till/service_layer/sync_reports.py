@@ -99,15 +99,16 @@ class SyncReports:
         except (ServerUnreachable, Refusal) as problem:
             log.info("sync report not fetched yet", problem=str(problem))
             return
-        with self._lock:
-            self._pending = None
-            self._last = report
         try:
             self._printer.print_lines(sync_report_text(report, self._header))
-            self.printer_problem = None
+            problem = None
         except PrinterUnavailable as error:
             log.warning("sync report not printed", error=str(error))
-            self.printer_problem = str(error)
+            problem = str(error)
+        with self._lock:  # shown once printed (or known not to be)
+            self._pending = None
+            self._last = report
+            self.printer_problem = problem
         log.info(
             "sync report printed",
             report_id=report.report_id,
