@@ -232,3 +232,36 @@ def test_emergency_mode_does_not_ask_the_server(till: TillUnderTest, server: Ser
     )
     assert server.asked == []
     assert ticket.offline
+
+
+def test_of_two_live_tickets_of_one_table_the_older_stays_on_both_tills(
+    till: TillUnderTest, server: ServerTables
+) -> None:
+    # Both tills opened table 9 live while both uploads lagged: the server shows the other
+    # till's, opened later. This till keeps its own; the other till merges into it.
+    mine = handlers.open_ticket(
+        OpenTicket(table=9, operator_number=ANNA), till.uow(), tables=server
+    )
+    handlers.add_booking(AddBooking(mine.ticket_id, "200", 1, ANNA), till.uow())
+    later = server.tickets[5].model_copy(
+        update={
+            "ticket_id": "later-of-till-11",
+            "table": 9,
+            "opened_at": datetime(2099, 1, 1, tzinfo=UTC),
+        }
+    )
+    server.tickets[9] = later
+    before = own_operations(till)
+
+    again = handlers.open_ticket(
+        OpenTicket(table=9, operator_number=ANNA), till.uow(), tables=server
+    )
+
+    assert again.ticket_id == mine.ticket_id
+    assert own_operations(till) == before  # nothing merged here
+    server.tickets[9] = later.model_copy(update={"opened_at": OPENED})  # now the older one
+    merged = handlers.open_ticket(
+        OpenTicket(table=9, operator_number=ANNA), till.uow(), tables=server
+    )
+    assert merged.ticket_id == "later-of-till-11"
+    assert own_operations(till)[-3:] == ["bookings_moved_out", "bookings_moved_in", "owner_changed"]

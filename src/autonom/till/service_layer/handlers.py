@@ -247,6 +247,8 @@ def ticket_at(
     shown = server.open if server is not None else None
     if shown is not None and not _open_here(uow, shown.ticket_id):
         shown = None  # paid here (its close not sent yet) or seen ended: the server is behind
+    if shown is not None and mine is not None and _keeps_the_table(mine, shown):
+        return mine  # the other till's ticket merges into this one when it looks (R3.2)
     if shown is not None:
         if mine is not None and mine.ticket_id == shown.ticket_id:
             uow.tickets.merge_from_server(shown)
@@ -268,6 +270,15 @@ def ticket_at(
     )
     uow.tickets.add(ticket)
     return ticket
+
+
+def _keeps_the_table(mine: Ticket, shown: TicketPublic) -> bool:
+    """Of two open tickets of one table, which one the other merges into, the same on
+    every till: a ticket opened in emergency mode always merges into the live one (R3.2);
+    of two live ones (both tills' uploads lagging) the older stays."""
+    if mine.ticket_id == shown.ticket_id or mine.offline:
+        return False
+    return (mine.opened_at, mine.ticket_id) < (shown.opened_at, shown.ticket_id)
 
 
 def _ended_there(held: TicketPublic, mine: Ticket) -> bool:

@@ -101,14 +101,14 @@ class SyncReports:
             return
         try:
             self._printer.print_lines(sync_report_text(report, self._header))
-            problem = None
+            not_printed = None
         except PrinterUnavailable as error:
             log.warning("sync report not printed", error=str(error))
-            problem = str(error)
+            not_printed = str(error)
         with self._lock:  # shown once printed (or known not to be)
             self._pending = None
             self._last = report
-            self.printer_problem = problem
+            self.printer_problem = not_printed
         log.info(
             "sync report printed",
             report_id=report.report_id,
