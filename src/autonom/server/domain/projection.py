@@ -145,20 +145,22 @@ def project_family(root: str, histories: Mapping[str, Sequence[Recorded]]) -> li
     """The ticket ``root`` and its follow-ups, rebuilt from the operations of each
     (``histories`` by ticket id, in any order): the module docstring's rules."""
     projections: list[Projection] = []
-    ticket_id = root
+    chain = [root, *follow_up_chain(root)]
+    # A follow-up tills worked on stays in the family even when its parent's lines turned
+    # out paid after all: what they did on it is never lost from view.
+    worked_on = max((i for i, t in enumerate(chain) if histories.get(t)), default=0)
     parent: _Replay | None = None
     inherited: tuple[_Line, ...] = ()
-    while True:
+    for depth, ticket_id in enumerate(chain):
         history = sorted(histories.get(ticket_id, ()), key=lambda r: r.order)
         if not history and not inherited:
-            break
-        last = len(projections) == MAX_FOLLOW_UPS
+            if depth > worked_on:
+                break
+            continue  # nothing of its own nor handed down: not a ticket (now)
+        last = depth == MAX_FOLLOW_UPS
         replay = _Replay(ticket_id, history, inherited, parent, keep_uncovered=last)
         projections.append(replay.projection)
         parent, inherited = replay, tuple(replay.uncovered)
-        ticket_id = follow_up_id(ticket_id)
-        if last:
-            break
     return projections
 
 

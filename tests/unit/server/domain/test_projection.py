@@ -296,3 +296,20 @@ def test_a_follow_up_whose_lines_were_paid_after_all_is_gone() -> None:
     )
     assert len(projections) == 1
     assert codes(projections) == [("t1", "TICKET_CLOSED_TWICE")]
+
+
+def test_a_follow_up_a_till_worked_on_stays_when_its_lines_were_paid_after_all() -> None:
+    follow_up = follow_up_id("t1")
+    projections = family(
+        recorded(opened(till=11), 0),
+        recorded(booked("b1", till=11), 1),
+        recorded(booked("b2", till=10, offline=True), 2),
+        recorded(closed("2.40", till=11), 3),
+        # Till 12 adopted the follow-up and booked on it …
+        recorded(booked("b3", ticket_id=follow_up, till=12), 5),
+        # … and till 10's own receipt of b2 arrives: b2 was paid after all.
+        recorded(replace(closed("4.80", till=10), offline=True), 4),
+    )
+    assert [p.ticket.ticket_id for p in projections] == ["t1", follow_up]
+    assert [b.booking_id for b in projections[1].ticket.bookings] == ["b3"]
+    assert projections[1].follows == "t1"
