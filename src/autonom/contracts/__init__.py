@@ -35,12 +35,14 @@ from autonom.contracts.sync import (
     TillRegistration,
     WireEvent,
 )
+from autonom.contracts.sync_reports import SYNC_REPORT, SyncReportRequest
 from autonom.contracts.tickets import BOOKINGS, BookingPublic, TicketPublic
 
 __all__ = [
     "BOOKINGS",
     "CONTRACT_VERSION",
     "EVENT_ADAPTER",
+    "SYNC_REPORT",
     "ActivityName",
     "BookingPublic",
     "ErrorBody",
@@ -61,6 +63,7 @@ __all__ = [
     "PushBatch",
     "PushResult",
     "StationSettingsPublic",
+    "SyncReportRequest",
     "TaxRatePublic",
     "TicketPublic",
     "TillPosition",

@@ -28,11 +28,12 @@ from autonom.domain.events import Event, check_event
 
 MAX_BATCH = 500
 
-CONTRACT_VERSION = 2
+CONTRACT_VERSION = 3
 """The version of the push and heartbeat contracts this code speaks (docs/sync-protocol.md
 § "Contract versions"). A till sends it with each push; none means 1. Version 2 adds the
 booking's ``issued_number``, the moves of lines between tickets and the documents that
-are not tickets (issue 8)."""
+are not tickets (issue 8); version 3 the ``owner_changed`` of a reintegration's merge
+(R3.2) and a ticket's ``follows`` (issue 9)."""
 
 WireEvent = Annotated[Event, Field(discriminator="kind")]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(WireEvent)

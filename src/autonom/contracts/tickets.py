@@ -43,6 +43,9 @@ class TicketPublic(BaseModel):
     total: Decimal
     receipt_number: str | None = None
     bookings: list[BookingPublic]
+    # A follow-up ticket (R3.2: lines no close covered) names the ticket it follows;
+    # contract 3, absent (None) from older servers.
+    follows: str | None = None
 
     @classmethod
     def of(cls, ticket: Ticket) -> TicketPublic:

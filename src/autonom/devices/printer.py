@@ -1,7 +1,8 @@
 """Receipt printing: the readable receipt laid out once, and ESC/POS printers behind an adapter.
 
 ``receipt_text`` is the only place a receipt is laid out, ``report_text`` the only place a
-report of the till (X, emergency mode, Z: R2.8) is; the cashier page shows their lines and
+report of the till (X, emergency mode, Z: R2.8) is, ``sync_report_text`` the sync report's
+(R3.3); the cashier page shows their lines and
 the printers print the same lines as ESC/POS bytes (python-escpos), so page and paper
 always agree. A printer is chosen by a spec: ``file:PATH``, ``tcp:HOST:PORT`` or ``none``.
 """
@@ -24,6 +25,7 @@ from autonom.domain import Booking, CardSlip, PaymentMethod, Receipt
 from autonom.domain.admission import is_admission_number
 from autonom.domain.card import CardPaymentState
 from autonom.domain.reports import Report, ReportKind, ZReport
+from autonom.domain.sync_report import SyncReport
 
 __all__ = [
     "PrinterUnavailable",
@@ -32,6 +34,7 @@ __all__ = [
     "open_printer",
     "receipt_text",
     "report_text",
+    "sync_report_text",
 ]
 
 WIDTH = 42  # characters per line: 80 mm paper, Font A (512 dots / 12 dots per character)
@@ -208,6 +211,60 @@ def report_text(report: Report, header: StoreHeader) -> list[str]:
             lines.append(AUTONOMOUS_MARK.center(WIDTH).rstrip())
             lines.append("queued, sent when the server is back".center(WIDTH).rstrip())
     return lines
+
+
+def sync_report_text(report: SyncReport, header: StoreHeader) -> list[str]:
+    """The sync report of a reintegration (R3.3) as lines of at most 42 characters, as they
+    go on the front-office printer and on the back-office page: what moved 1:1, what was
+    merged and who owns it now, the OFF bookings (those on open tickets one by one: a
+    re-booked duplicate is voided with "void due to emergency mode"), the conflicts."""
+    rule = "-" * WIDTH
+    lines = [*_centred(header.name), rule, "SYNC REPORT".center(WIDTH).rstrip()]
+    lines.append(_spread(f"Till {report.till_number}", _local(report.made_at)))
+    lines.append(_spread("Outage since", _local(report.since)))
+    lines.append(_spread("Operations", f"{report.first_seq}-{report.through_seq}"))
+    lines.append(rule)
+    lines.append(f"MOVED 1:1 ({len(report.moved)} open)")
+    for ticket in report.moved:
+        lines.append(_spread(f"  {_where(ticket.table)}", _amount(ticket.total)))
+    lines.append(
+        _spread(f"  receipts ({report.offline_receipts})", _amount(report.offline_receipts_total))
+    )
+    lines.append(f"MERGED ({len(report.merged)})")
+    for merge in report.merged:
+        lines.append(
+            _spread(f"  {_where(merge.table)}: {merge.lines} line(s)", _amount(merge.total))
+        )
+        lines.append(f"    owner now operator {merge.owner}")
+    lines.append(f"OWNERS CHANGED ({len(report.owners_changed)})")
+    for change in report.owners_changed:
+        lines.append(f"  {_where(change.table)}: operator {change.owner}")
+    lines.append(rule)
+    lines.append(
+        _spread(
+            f"{OFFLINE_BOOKING_MARK} bookings ({report.off_bookings})", _amount(report.off_total)
+        )
+    )
+    if report.off_on_open_tickets:
+        lines.append("  on open tickets (duplicates? void them")
+        lines.append('  with "void due to emergency mode"):')
+    for booking in report.off_on_open_tickets:
+        what = f"  {_where(booking.table)} {booking.quantity} x {_clean(booking.name)}"
+        lines.append(_spread(what, f"{_amount(booking.amount)} {OFFLINE_BOOKING_MARK}"))
+    lines.append(rule)
+    lines.append(f"CONFLICTS FOR A PERSON ({len(report.conflicts)})")
+    for conflict in report.conflicts:
+        lines.append(f"  {conflict.code}")
+        lines += textwrap.wrap(
+            _clean(conflict.message), WIDTH, initial_indent="    ", subsequent_indent="    "
+        )
+    if not report.conflicts:
+        lines.append("  none")
+    return lines
+
+
+def _where(table: int | None) -> str:
+    return f"Table {table}" if table is not None else "Counter"
 
 
 def _local(moment: datetime) -> str:

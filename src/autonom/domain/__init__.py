@@ -11,6 +11,7 @@ from autonom.domain.events import (
     DayClosed,
     Event,
     GateScanned,
+    OwnerChanged,
     TicketClosed,
     TicketOpened,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "JournalEntry",
     "NumberRange",
     "Operator",
+    "OwnerChanged",
     "Payment",
     "PaymentMethod",
     "PaymentTotal",

@@ -63,6 +63,7 @@ SEQUENCE_CONFLICT = "SEQUENCE_CONFLICT"
 FOREIGN_RANGE = "FOREIGN_RANGE"
 UNKNOWN_TILL = "UNKNOWN_TILL"
 CONTRACT_TOO_NEW = "CONTRACT_TOO_NEW"
+SYNC_REPORT_NOT_FOUND = "SYNC_REPORT_NOT_FOUND"  # R3.3: no sync report with that id
 
 # What the server flags for a person instead of refusing a completed sale (invariant 6).
 UNKNOWN_TICKET = "UNKNOWN_TICKET"
@@ -75,6 +76,9 @@ Z_NUMBER_SKIPPED = "Z_NUMBER_SKIPPED"  # R2.8: a day close number is not the one
 VOUCHER_NOT_REDEEMED = "VOUCHER_NOT_REDEEMED"  # a receipt paid by a voucher the server did not hold
 ACCOUNT_OVER_LIMIT = "ACCOUNT_OVER_LIMIT"  # a receipt put a customer over the credit limit
 CARD_DEBT = "CARD_DEBT"  # R2.5: a card payment stored offline was declined: money to collect
+# R3.2: lines no close covered (booked offline on a ticket paid elsewhere) wait on a new ticket
+FOLLOW_UP_TICKET = "FOLLOW_UP_TICKET"
+CLOSE_TOTAL_MISMATCH = "CLOSE_TOTAL_MISMATCH"  # R3.2: a receipt's total is not its lines' sum
 
 # -- the till's own refusals (the cashier page, the till's JSON API, the mode dialog) ---------
 STORAGE_FAILED = "STORAGE_FAILED"

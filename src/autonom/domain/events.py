@@ -149,8 +149,34 @@ class BookingsMovedIn:
         return self.ticket_id
 
 
+@dataclass(frozen=True)
+class OwnerChanged:
+    """The ticket's owner became ``owner`` (R3.2): recorded when a till reintegrates and
+    merges its offline ticket ``merged_from`` into the server's ticket of the same table,
+    or adds its offline bookings to a ticket the server holds open: the operator who booked
+    offline becomes its owner. An operation of the till's log like any other (exactly once)."""
+
+    ticket_id: str
+    owner: int
+    merged_from: str | None
+    till_number: int
+    changed_at: datetime
+    kind: Literal["owner_changed"] = "owner_changed"
+
+    @property
+    def document_id(self) -> str:
+        """The document this operation belongs to: its ticket."""
+        return self.ticket_id
+
+
 TicketEvent = (
-    TicketOpened | BookingAdded | BookingVoided | TicketClosed | BookingsMovedOut | BookingsMovedIn
+    TicketOpened
+    | BookingAdded
+    | BookingVoided
+    | TicketClosed
+    | BookingsMovedOut
+    | BookingsMovedIn
+    | OwnerChanged
 )
 TICKET_EVENTS = (
     TicketOpened,
@@ -159,6 +185,7 @@ TICKET_EVENTS = (
     TicketClosed,
     BookingsMovedOut,
     BookingsMovedIn,
+    OwnerChanged,
 )
 
 
@@ -231,6 +258,7 @@ KIND_TITLES: dict[str, str] = {
     "ticket_closed": "receipt",
     "bookings_moved_out": "lines moved away",
     "bookings_moved_in": "lines moved here",
+    "owner_changed": "ticket merged, owner changed",
     "day_closed": "day close (Z report)",
     "gate_scanned": "gate scan",
     "card_payment_settled": "card payment result",
@@ -243,6 +271,7 @@ TEXT_LIMITS: dict[str, int] = {
     "booking_id": limits.MAX_ID_LENGTH,
     "to_ticket_id": limits.MAX_ID_LENGTH,
     "from_ticket_id": limits.MAX_ID_LENGTH,
+    "merged_from": limits.MAX_ID_LENGTH,
     "booking_ids": limits.MAX_ID_LENGTH,  # each of them
     "plu": limits.MAX_PLU_LENGTH,
     "name": limits.MAX_NAME_LENGTH,
@@ -265,6 +294,7 @@ WHOLE_LIMITS: dict[str, tuple[int, int]] = {
     "quantity": (1, limits.MAX_QUANTITY),
     "till_number": (1, limits.MAX_TILL),
     "operator_number": (1, limits.MAX_OPERATOR),
+    "owner": (1, limits.MAX_OPERATOR),
     "table": (1, limits.MAX_TABLE),
     "z_number": (1, limits.MAX_Z_NUMBER),
     "receipt_count": (0, limits.MAX_COUNT),
@@ -299,9 +329,10 @@ COUNT_LIMITS: dict[str, int] = {
 }
 # The fields that may be None: a counter sale's table, a booking of goods' issued number,
 # the first day close's period start, a cash or card payment's reference, a payment's card
-# slip (none but a card's), a stored card payment's approval code.
+# slip (none but a card's), a stored card payment's approval code, the ticket an owner
+# change merged (none when the offline bookings were on the server's ticket already).
 OPTIONAL = frozenset(
-    {"table", "issued_number", "period_start", "reference", "card", "approval_code"}
+    {"table", "issued_number", "period_start", "reference", "card", "approval_code", "merged_from"}
 )
 
 

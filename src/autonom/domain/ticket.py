@@ -30,6 +30,7 @@ from autonom.domain.events import (
     BookingsMovedOut,
     BookingVoided,
     Event,
+    OwnerChanged,
     TicketClosed,
     TicketOpened,
     booking_facts,
@@ -328,6 +329,35 @@ class Ticket:
             )
         return tuple(moving)
 
+    def merge_into(self, target: Ticket, *, till_number: int, at: datetime) -> tuple[Booking, ...]:
+        """Merge this ticket into ``target``, the server's ticket of the same table (R3.2):
+        every live line moves there with its ``OFF`` mark (``move_to``) and the operator
+        who booked offline here becomes the target's owner (``OwnerChanged``). A ticket
+        without a live line only hands over its owner. Returns the lines moved."""
+        owner = self.offline_owner or self.owner
+        moved: tuple[Booking, ...] = ()
+        if self.live_bookings:
+            moved = self.move_to(
+                target, None, operator_number=owner, till_number=till_number, at=at
+            )
+        target.change_owner(owner, merged_from=self.ticket_id, till_number=till_number, at=at)
+        return moved
+
+    def change_owner(
+        self, owner: int, *, merged_from: str | None, till_number: int, at: datetime
+    ) -> None:
+        """Make ``owner`` the ticket's owner (R3.2: the operator who booked offline)."""
+        self._check_open()
+        self._record(
+            OwnerChanged(
+                ticket_id=self.ticket_id,
+                owner=owner,
+                merged_from=merged_from,
+                till_number=till_number,
+                changed_at=at,
+            )
+        )
+
     def _chosen(self, booking_ids: Iterable[str] | None) -> list[Booking]:
         """The live lines to move, in the ticket's order: every one (None), or those chosen
         (BOOKING_NOT_FOUND for a line not here, ALREADY_VOIDED for a voided one)."""
@@ -365,6 +395,21 @@ class Ticket:
             if booking.booking_id == booking_id:
                 return booking
         raise Refusal(errors.BOOKING_NOT_FOUND, "That line is not on this ticket.", status=404)
+
+    @property
+    def offline_lines(self) -> list[Booking]:
+        """The live lines booked in emergency mode (marked ``OFF``, R3.2)."""
+        return [b for b in self.live_bookings if b.offline]
+
+    @property
+    def offline_owner(self) -> int | None:
+        """Who becomes the owner when this ticket is merged (R3.2): its owner when it was
+        opened in emergency mode, else the operator of its first ``OFF`` line; None when
+        nothing on it was done offline."""
+        if self.offline:
+            return self.owner
+        lines = self.offline_lines
+        return lines[0].operator_number if lines else None
 
     @property
     def live_bookings(self) -> list[Booking]:
@@ -455,6 +500,8 @@ class Ticket:
                     known.add(facts.booking_id)
                     self.bookings.append(Booking(**booking_facts(facts)))
             self._reopen_if_moved()
+        elif isinstance(event, OwnerChanged):
+            self.owner = event.owner
         elif isinstance(event, TicketOpened):
             pass  # opening twice (two tills opened the same table) changes nothing
         else:  # pragma: no cover - exhaustive over Event

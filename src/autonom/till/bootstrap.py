@@ -21,6 +21,7 @@ from autonom.till.service_layer.card_payments import CardPayments
 from autonom.till.service_layer.gate import Gate
 from autonom.till.service_layer.heartbeat import Heartbeat
 from autonom.till.service_layer.modes import ModeKeeper
+from autonom.till.service_layer.reintegration import Reintegration
 from autonom.till.service_layer.reports import Reports
 from autonom.till.service_layer.selling import (
     SNAPSHOT_STALE_AFTER,
@@ -29,6 +30,7 @@ from autonom.till.service_layer.selling import (
 )
 from autonom.till.service_layer.server_functions import EventSeating, ServerFunctions
 from autonom.till.service_layer.snapshot import REFRESH_INTERVAL, SnapshotKeeper
+from autonom.till.service_layer.sync_reports import SyncReports
 from autonom.till.service_layer.uploader import Uploader
 
 DEFAULT_HEADER = StoreHeader(
@@ -87,6 +89,7 @@ class Till:
     gate: Gate  # scans of admissions at this till's gates (R2.6)
     server_functions: ServerFunctions  # vouchers, accounts, the settlement: asked live (R2.4)
     card_payments: CardPayments  # card payments through the card device (R2.5)
+    sync_reports: SyncReports  # the report of each reintegration, printed here (R3.3)
 
     @property
     def number(self) -> int:
@@ -145,6 +148,16 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         station, clock, count_local_open_tickets=lambda: count_local_open_tickets(reading())
     )
     backends = BackendBoard()
+    printer = open_printer(settings.printer_spec())
+    sync_reports = SyncReports(
+        reading=reading,
+        station=station,
+        server=link,
+        printer=printer,
+        header=settings.store_header,
+        wake=uploader.wake,
+    )
+    uploader.after_push(sync_reports.deliver)  # R3.3: asked and printed after the last push
     heartbeat = Heartbeat(
         modes,
         station,
@@ -154,8 +167,8 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         settings=settings.server_link,
         operator_url=settings.operator_url,
         backends=backends,
+        on_reintegrated=sync_reports.due,
     )
-    printer = open_printer(settings.printer_spec())
     capabilities = Capabilities(modes, backends)
     card_payments = CardPayments(
         unit_of_work=unit_of_work,
@@ -181,6 +194,7 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         snapshot_stale_after=settings.snapshot_stale_after,
         event_seats=EventSeating(reading, link, clock),
         card_payments=card_payments,
+        reintegration=Reintegration(unit_of_work=unit_of_work, reading=reading, tables=link),
     )
     reports = Reports(
         unit_of_work=unit_of_work,
@@ -218,4 +232,5 @@ def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
         gate=gate,
         server_functions=ServerFunctions(selling, link),
         card_payments=card_payments,
+        sync_reports=sync_reports,
     )

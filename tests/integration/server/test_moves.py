@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from autonom.contracts import TicketPublic
 from autonom.domain import BookingsMovedIn, BookingsMovedOut, PaymentMethod, Ticket
 from autonom.domain.events import BookingFacts, booking_facts
+from autonom.server.domain import follow_up_id
 from autonom.till.adapters.outbox import Outbox
 from autonom.till.bootstrap import Till
 from autonom.till.service_layer.commands import Tendered
@@ -160,14 +161,19 @@ def test_moves_the_server_cannot_place_are_kept_and_flagged(server: TestClient) 
 
     assert answer.status_code == 200, answer.text
     flags = server.get("/api/v1/flags", headers=ADMIN).json()
+    follow_up = follow_up_id(paid.ticket_id)
     assert sorted((f["code"], f["ticket_id"]) for f in flags) == [
-        ("CHANGED_AFTER_CLOSE", paid.ticket_id),
+        ("FOLLOW_UP_TICKET", follow_up),
         ("UNKNOWN_TICKET", "never-seen"),
     ]
     tickets = server_tickets(server)
     assert [b["booking_id"] for b in tickets[target.ticket_id]["bookings"]] == ["b-ghost"]
     assert tickets[paid.ticket_id]["status"] == "closed"
-    assert "b-late" in [b["booking_id"] for b in tickets[paid.ticket_id]["bookings"]]
+    # The line moved onto the paid ticket waits, unpaid, on its follow-up (R3.2).
+    assert "b-late" not in [b["booking_id"] for b in tickets[paid.ticket_id]["bookings"]]
+    assert [b["booking_id"] for b in tickets[follow_up]["bookings"]] == ["b-late"]
+    assert (tickets[follow_up]["status"], tickets[follow_up]["table"]) == ("open", 4)
+    assert tickets[follow_up]["follows"] == paid.ticket_id
     assert tickets["never-seen"]["table"] is None
 
 

@@ -9,6 +9,7 @@ import uuid
 from fastapi.testclient import TestClient
 
 from autonom.domain import BookingAdded, BookingVoided, ReceiptNumber, TicketClosed
+from autonom.server.domain import follow_up_id
 from tests.integration.server.till_log import ADMIN, CAKE, event_of, push, register
 
 
@@ -230,10 +231,20 @@ def test_changes_after_the_close_are_kept_and_flagged(server: TestClient) -> Non
     assert answer.status_code == 200, answer.text
     assert answer.json()["applied"] == 5
     flags = server.get("/api/v1/flags", headers=ADMIN).json()
-    assert [(f["code"], f["seq"]) for f in flags] == [
-        ("CHANGED_AFTER_CLOSE", 4),
-        ("CHANGED_AFTER_CLOSE", 5),
+    # The booking after the close is on no receipt: it waits on the follow-up ticket
+    # (R3.2); the void names a booking the ticket never had.
+    assert sorted((f["code"], f["seq"]) for f in flags) == [
+        ("FOLLOW_UP_TICKET", 4),
         ("UNKNOWN_BOOKING", 5),
     ]
     shared = server.get(f"/api/v1/tickets/{ticket.ticket_id}", headers=ADMIN).json()
-    assert [b["plu"] for b in shared["bookings"]] == ["100", "200"]
+    assert [b["plu"] for b in shared["bookings"]] == ["100"]
+    follow_up = server.get(
+        f"/api/v1/tickets/{follow_up_id(ticket.ticket_id)}", headers=ADMIN
+    ).json()
+    assert (follow_up["status"], follow_up["table"], follow_up["follows"]) == (
+        "open",
+        9,
+        ticket.ticket_id,
+    )
+    assert [b["plu"] for b in follow_up["bookings"]] == ["200"]

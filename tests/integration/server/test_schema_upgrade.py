@@ -269,7 +269,10 @@ def test_database_of_every_earlier_revision_upgrades_with_its_rows_and_takes_pus
             assert (first.unit_price, first.tax_percent) == (Decimal("2.40"), Decimal("19.00"))
             assert first.booked_at == old_ticket.bookings[0].booked_at
             assert (first.void_reason, second.void_reason) == (None, "wrong item")
-            assert len(uow.operations.events_of(old_ticket.ticket_id)) == till.seq
+            history = uow.operations.history_of([old_ticket.ticket_id])
+            assert len(history[old_ticket.ticket_id]) == till.seq
+            assert ticket.follows is None  # 0011: no older ticket follows another
+            assert uow.sync_reports.recent(till_number=None) == []
             assert [r.number for r in uow.back_office.receipts(till_number=10, day=None)] == [
                 old_ticket.receipt.number if old_ticket.receipt else None
             ]

@@ -46,6 +46,7 @@ class TillLog:
         self.seq = 0
         self.range = NumberRange(till=number, form=Form.RECEIPT)
         self.emergency_range = NumberRange(till=number, form=Form.EMERGENCY_RECEIPT)
+        self.offline = False  # emergency mode: OFF marks and the emergency range (R2.3, R3.2)
         self.pending: list[Event] = []
         self.now = clock or datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
         self.credential = ""
@@ -69,6 +70,7 @@ class TillLog:
             till_number=self.number,
             operator_number=operator,
             at=self._tick(),
+            offline=self.offline,
         )
         self._take(ticket)
         return ticket
@@ -95,15 +97,17 @@ class TillLog:
         *,
         issued_number: ReceiptNumber | None = None,
         booking_id: str | None = None,
+        operator: int = 1,
     ) -> Ticket:
         ticket.book(
             item,
             STANDARD,
             quantity,
             booking_id=booking_id or str(uuid.uuid4()),
-            operator_number=1,
+            operator_number=operator,
             till_number=self.number,
             at=self._tick(),
+            offline=self.offline,
             issued_number=issued_number,
         )
         self._take(ticket)
@@ -129,21 +133,24 @@ class TillLog:
         *,
         tenders: list[Tender] | None = None,
         operator: int = 1,
-        offline: bool = False,
     ) -> Ticket:
-        """Close ``ticket``; ``offline``: in emergency mode, numbered from the emergency range."""
-        if number is None and offline:
-            number = self.emergency_range.issue()
         ticket.close(
             tenders or [Tender(PaymentMethod.CASH, Decimal("100.00"))],
-            number or self.range.issue(),
+            number or (self.emergency_range if self.offline else self.range).issue(),
             operator_number=operator,
             till_number=self.number,
             at=self._tick(),
-            offline=offline,
+            offline=self.offline,
         )
         self._take(ticket)
         return ticket
+
+    def merge(self, local: Ticket, server_ticket: Ticket) -> None:
+        """Reintegration (R3.2): the till merges its offline ticket into the server's
+        ticket of the same table, which it adopted (``adopt``)."""
+        local.merge_into(server_ticket, till_number=self.number, at=self._tick())
+        self._take(local)
+        self._take(server_ticket)
 
     def sale(self, *, table: int | None = None, items: int = 2) -> Ticket:
         ticket = self.open(table=table)

@@ -37,7 +37,7 @@ def test_a_booking_on_the_wire_keeps_the_shape_deployed_tills_read() -> None:
 
 
 def test_a_push_without_a_contract_version_is_version_1() -> None:
-    assert CONTRACT_VERSION == 2
+    assert CONTRACT_VERSION == 3
     operation = {
         "seq": 1,
         "op_id": str(uuid.uuid4()),
@@ -54,7 +54,9 @@ def test_a_push_without_a_contract_version_is_version_1() -> None:
     }
     assert PushBatch.model_validate({"operations": [operation]}).contract == 1
     with pytest.raises(Refusal) as newer:
-        PushBatch.model_validate({"operations": [operation], "contract": 3, "new": 1})
+        PushBatch.model_validate(
+            {"operations": [operation], "contract": CONTRACT_VERSION + 1, "new": 1}
+        )
     assert newer.value.code == CONTRACT_TOO_NEW
     assert newer.value.status == 409
 

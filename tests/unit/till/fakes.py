@@ -96,6 +96,22 @@ class FakeTickets:
             if t.status is TicketStatus.OPEN and (t.offline or any(b.offline for b in t.bookings))
         )
 
+    def list_local_open(self) -> list[Ticket]:
+        return [
+            copy.deepcopy(t)
+            for t in self._stored.values()
+            if t.status is TicketStatus.OPEN and (t.offline or any(b.offline for b in t.bookings))
+        ]
+
+    def receipt_number_of(self, ticket_id: str) -> str | None:
+        receipt = self._stored[ticket_id].receipt
+        return receipt.number if receipt else None
+
+    def left_elsewhere(self, shown: TicketPublic, *, at: datetime) -> None:
+        stored = self._stored[shown.ticket_id]
+        if stored.status is TicketStatus.OPEN:
+            stored.status = TicketStatus(shown.status)
+
     def count_own_open(self, till_number: int) -> int:
         return sum(
             1
@@ -248,6 +264,11 @@ class FakeOutbox:
             )
             for o in self._unsent()[:limit]
         ]
+
+    def span_since(self, at: datetime) -> tuple[int, int]:
+        last = max((op.seq for op in self.operations), default=0)
+        first = min((op.seq for op in self.operations if op.recorded_at >= at), default=last + 1)
+        return first, last
 
     def unsent_receipt_numbers(self) -> set[str]:
         return {d.receipt_number for d in self.unsent_documents() if d.receipt_number}

@@ -220,21 +220,41 @@ def test_a_payment_loads_the_ticket_once_in_one_write_transaction(uow: FakeUnitO
 
     closed = selling.pay(ANNA, ticket_id, [Tendered(PaymentMethod.CASH, "10.00")])
 
-    assert (uow.transactions, uow.commits) == (before[0] + 1, before[1] + 1)
+    # Live: one read says it is a counter ticket (a table's would be asked of the server
+    # first, R3.2), then the close is one write transaction that loads it.
+    assert (uow.transactions, uow.commits) == (before[0] + 2, before[1] + 1)
     assert closed.receipt.change == Decimal("7.60")
     assert closed.printer_problem is None
 
 
-def test_the_server_is_asked_for_a_table_only_live_registered_and_uploading() -> None:
+def test_the_server_is_asked_for_a_table_whenever_live_and_registered_uploads_lagging_too() -> None:
     uow = FakeUnitOfWork(master=FakeMasterData(CAFE))
     live = keeper()
     lost = keeper()
     lost.link_verdict(DOWN, 100.0)
+    undecided = keeper()
+    undecided.link_verdict(DOWN, 100.0)
     lost.choose(Choice.EMERGENCY)
     unregistered = LinkState(registered=False, problem=None)
     failing = UploadState(last_error="server not reachable", last_success=None)
 
     assert selling_on(uow, live).shared_tables() is not None
+    # A batch that timed out says nothing about the table: the server is asked (R3.2).
+    assert selling_on(uow, live, upload=failing).shared_tables() is not None
     assert selling_on(uow, lost).shared_tables() is None
+    assert selling_on(uow, undecided).shared_tables() is None
     assert selling_on(uow, live, link=unregistered).shared_tables() is None
-    assert selling_on(uow, live, upload=failing).shared_tables() is None
+    # Only in emergency mode (or with no server yet) does a table open here.
+    assert selling_on(uow, lost).tables_here()
+    assert selling_on(uow, live, link=unregistered).tables_here()
+    assert not selling_on(uow, undecided).tables_here()
+    assert not selling_on(uow, live).tables_here()
+
+
+def test_a_new_table_is_refused_while_an_outage_waits_for_the_cashier(uow: FakeUnitOfWork) -> None:
+    undecided = keeper()
+    undecided.link_verdict(DOWN, 100.0)
+    with pytest.raises(Refusal) as refused:
+        selling_on(uow, undecided).open_ticket(ANNA, 3)
+    assert refused.value.code == errors.OUTAGE_UNDECIDED
+    assert selling_on(uow, undecided).open_ticket(ANNA, None).table is None  # counter: fine

@@ -82,6 +82,12 @@ class ServerTables:
     def open_ticket_at(self, table: int) -> TicketPublic | None:
         return self.shown.get(table)
 
+    def ticket(self, ticket_id: str) -> TicketPublic | None:
+        return next((t for t in self.shown.values() if t.ticket_id == ticket_id), None)
+
+    def open_tickets(self) -> list[TicketPublic]:
+        return list(self.shown.values())
+
 
 def test_after_a_restart_the_till_holds_exactly_what_its_log_replays(till: TillUnderTest) -> None:
     five = table_with(till, 5, "100", "200", "101")

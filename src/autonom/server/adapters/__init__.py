@@ -11,6 +11,7 @@ from autonom.server.adapters.repositories import (
     DayCloseRecord,
     FlagRecord,
     ReceiptRecord,
+    SyncReportRecord,
     TillRecord,
 )
 from autonom.server.adapters.unit_of_work import SqlUnitOfWork
@@ -21,6 +22,7 @@ __all__ = [
     "FlagRecord",
     "ReceiptRecord",
     "SqlUnitOfWork",
+    "SyncReportRecord",
     "TillRecord",
     "create_database_engine",
     "database_url",

@@ -146,6 +146,8 @@ tickets = Table(
     Column("receipt_number", String(16), nullable=True),
     Column("opened_at", UtcDateTime, nullable=False),
     Column("closed_at", UtcDateTime, nullable=True),
+    # A follow-up ticket (R3.2: lines no close covered) names the ticket it follows.
+    Column("follows", String(64), nullable=True),
     Index("ix_tickets_table", "store_id", "status", "table_number"),
 )
 
@@ -469,4 +471,22 @@ card_payments = Table(
     Column("closed_at", UtcDateTime, nullable=True),
     Column("settled_at", UtcDateTime, nullable=True),
     Index("ix_card_payments_state", "store_id", "state"),
+)
+
+# The sync reports (R3.3): what each reintegration of a till did — tickets moved 1:1,
+# merged, owners changed, OFF bookings, conflicts for a person — built on the server when
+# the till has pushed everything, kept as the report it printed (``payload``: its JSON).
+sync_reports = Table(
+    "sync_reports",
+    metadata,
+    Column("store_id", Integer, primary_key=True, autoincrement=False),
+    Column("report_id", String(36), primary_key=True),
+    Column("till_number", Integer, nullable=False),
+    Column("first_seq", BigInteger, nullable=False),
+    Column("through_seq", BigInteger, nullable=False),
+    Column("since", UtcDateTime, nullable=False),  # the till's time its outage began
+    Column("made_at", UtcDateTime, nullable=False),
+    Column("conflicts", Integer, nullable=False),
+    Column("payload", Text, nullable=False),
+    Index("ix_sync_reports_made", "store_id", "made_at"),
 )

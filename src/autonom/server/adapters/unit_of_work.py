@@ -26,6 +26,7 @@ from autonom.server.adapters.repositories import (
     OperationRepository,
     ReceiptRepository,
     StationSettingsRepository,
+    SyncReportRepository,
     TicketRepository,
     TillRepository,
     TillStatusRepository,
@@ -84,6 +85,7 @@ class SqlUnitOfWork:
         self.events = EventRepository(connection, self.store_id)
         self.backends = BackendRepository(connection, self.store_id)
         self.card_payments = CardPaymentRepository(connection, self.store_id)
+        self.sync_reports = SyncReportRepository(connection, self.store_id)
         return self
 
     def commit(self) -> None:

@@ -1,7 +1,8 @@
 """The back-office page of the server: plain HTML (Jinja2) and one CSS file, no script and
 nothing from the internet. The tills with their last heartbeat (mode, activity, STALLED,
 how long a till has not been heard from), each till's station settings and its history of
-mode changes as the till logged them (R1.1-R1.5).
+mode changes as the till logged them (R1.1-R1.5), and the sync report of every
+reintegration (R3.3).
 
 The admin token is typed once at ``/back-office/login`` and kept in an httponly,
 samesite=strict cookie; without it every page answers with a redirect to the login.
@@ -14,6 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from uuid import UUID
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
@@ -21,6 +23,7 @@ from pydantic import ValidationError
 
 from autonom import __version__
 from autonom.contracts import ModeEventPublic, StationSettingsPublic
+from autonom.devices.printer import StoreHeader, sync_report_text
 from autonom.domain.mode_log import format_log_line
 from autonom.server import service_layer as handlers
 from autonom.server.adapters import SqlUnitOfWork
@@ -40,6 +43,8 @@ HERE = Path(__file__).parent
 HISTORY_LENGTH = 200  # mode events shown on a till's page, newest first
 MOMENT = "%d.%m.%Y %H:%M:%S"  # how the back office writes a moment (local_time filter)
 REFRESH_S = 5  # the tills list reloads itself this often
+# The heading of a sync report shown here; the till prints its own store's on paper.
+STORE_HEADER = StoreHeader(name="Back office copy", address="", vat_id="")
 # The form's labels, also used to name a field in its error message.
 SETTING_LABELS = {
     "emergency_allowed": "Emergency mode allowed",
@@ -165,6 +170,30 @@ def put_station_settings(
         )
     handlers.put_station_settings(uow=uow, number=number, settings=settings, now=datetime.now(UTC))
     return RedirectResponse(f"{PAGE}/tills/{number}?saved=true", status_code=303)
+
+
+@router.get("/sync-reports")
+def sync_reports(request: Request, _admin: AdminPageDep, uow: ReadUnitOfWorkDep) -> Response:
+    """The sync report of every reintegration (R3.3), newest first."""
+    records = handlers.list_sync_reports(uow=uow, till_number=None)
+    return render(request, "sync_reports.html", records=records)
+
+
+@router.get("/sync-reports/{report_id}")
+def sync_report(
+    request: Request, report_id: UUID, _admin: AdminPageDep, uow: ReadUnitOfWorkDep
+) -> Response:
+    """One sync report: its sections, each merged table as the server holds it now (its OFF
+    lines marked), and the report as the till printed it."""
+    report = handlers.get_sync_report(uow=uow, report_id=str(report_id))
+    merged = [handlers.get_ticket(uow=uow, ticket_id=m.into_ticket_id) for m in report.merged]
+    return render(
+        request,
+        "sync_report.html",
+        report=report,
+        merged=merged,
+        printed=sync_report_text(report, STORE_HEADER),
+    )
 
 
 def _till_page(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import APIRouter, Path, Query
 
@@ -19,6 +20,7 @@ from autonom.contracts import (
     TillRegistered,
 )
 from autonom.contracts.fields import Day, PathTillNumber
+from autonom.domain.sync_report import SyncReport
 from autonom.server import service_layer as handlers
 from autonom.server.entrypoints.deps import AdminDep, ReadUnitOfWorkDep, UnitOfWorkDep
 from autonom.server.entrypoints.schemas import (
@@ -28,6 +30,7 @@ from autonom.server.entrypoints.schemas import (
     FlagPublic,
     OperatorSummary,
     ReceiptPublic,
+    SyncReportSummary,
     TaxRateIn,
     TillPublic,
 )
@@ -38,6 +41,7 @@ router = APIRouter(responses=ERRORS, tags=["back office"])
 TaxCode = Annotated[str, Path(min_length=1, max_length=2, pattern=r"^[A-Z0-9]+$")]
 Plu = Annotated[str, Path(min_length=1, max_length=13, pattern=r"^[0-9A-Za-z]+$")]
 OperatorNumber = Annotated[int, Path(ge=1, le=9999)]
+ReportId = Annotated[UUID, Path()]
 
 
 @router.get("/tills", response_model=list[TillPublic])
@@ -142,6 +146,24 @@ def day_report(
 def list_flags(_admin: AdminDep, uow: ReadUnitOfWorkDep) -> list[FlagPublic]:
     """What the server accepted from tills but a person should look at (invariant 6)."""
     return [FlagPublic.model_validate(f) for f in handlers.list_flags(uow=uow)]
+
+
+@router.get("/sync-reports", response_model=list[SyncReportSummary])
+def list_sync_reports(
+    _admin: AdminDep,
+    uow: ReadUnitOfWorkDep,
+    till_number: Annotated[int | None, Query(ge=1, le=999)] = None,
+) -> list[SyncReportSummary]:
+    """The sync report of each reintegration (R3.3), newest first, optionally of one till."""
+    records = handlers.list_sync_reports(uow=uow, till_number=till_number)
+    return [SyncReportSummary.model_validate(r) for r in records]
+
+
+@router.get("/sync-reports/{report_id}", response_model=SyncReport)
+def get_sync_report(report_id: ReportId, _admin: AdminDep, uow: ReadUnitOfWorkDep) -> SyncReport:
+    """One sync report: tickets moved 1:1 and merged, owners changed, OFF bookings, the
+    conflicts waiting for a person (404 SYNC_REPORT_NOT_FOUND)."""
+    return handlers.get_sync_report(uow=uow, report_id=str(report_id))
 
 
 @router.get("/day-closes", response_model=list[DayClosePublic])

@@ -83,6 +83,20 @@ class FlagPublic(BaseModel):
     created_at: datetime
 
 
+class SyncReportSummary(BaseModel):
+    """A sync report kept on the server (R3.3), as the back office lists it; the whole
+    report at ``GET /sync-reports/{report_id}``."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    report_id: str
+    till_number: int
+    made_at: datetime
+    first_seq: int
+    through_seq: int
+    conflicts: int
+
+
 class DayClosePublic(BaseModel):
     """A till's day close with its Z report (R2.8), as the till pushed it."""
 

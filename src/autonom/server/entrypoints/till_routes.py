@@ -23,6 +23,7 @@ from autonom.contracts import (
     PushBatch,
     PushResult,
     StationSettingsPublic,
+    SyncReportRequest,
     TicketPublic,
     TillPosition,
     TillRegistered,
@@ -31,6 +32,7 @@ from autonom.contracts import (
 from autonom.contracts.fields import PathTillNumber, TicketId
 from autonom.contracts.gate import MAX_NONCES, Nonce
 from autonom.domain import TicketStatus
+from autonom.domain.sync_report import SyncReport
 from autonom.server import service_layer as handlers
 from autonom.server.entrypoints.deps import (
     CallerDep,
@@ -105,6 +107,25 @@ def push_operations(
         applied_through=result.applied_through,
     )
     return result
+
+
+@router.post(
+    "/tills/{number}/sync-reports",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SyncReport,
+    tags=["sync"],
+)
+def make_sync_report(
+    number: PathTillNumber, request: SyncReportRequest, till: TillDep, uow: UnitOfWorkDep
+) -> SyncReport:
+    """The sync report of the till's reintegration (R3.3), once it has pushed everything:
+    built from what its operations ``first_seq``–``through_seq`` did, kept, and answered
+    (the same report again for the same ``report_id``)."""
+    report = handlers.make_sync_report(
+        uow=uow, till_number=till, request=request, now=datetime.now(UTC)
+    )
+    log.info("sync report", till=till, report_id=report.report_id, conflicts=len(report.conflicts))
+    return report
 
 
 @router.get("/tills/{number}/position", response_model=TillPosition, tags=["sync"])

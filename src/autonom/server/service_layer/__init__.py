@@ -41,6 +41,11 @@ from autonom.server.service_layer.queries import (
     list_flags,
 )
 from autonom.server.service_layer.sync import push
+from autonom.server.service_layer.sync_reports import (
+    get_sync_report,
+    list_sync_reports,
+    make_sync_report,
+)
 from autonom.server.service_layer.tills import (
     authenticate_till,
     check_same_till,
@@ -62,12 +67,15 @@ __all__ = [
     "find_gate_scans",
     "find_receipts",
     "find_tickets",
+    "get_sync_report",
     "get_ticket",
     "items",
     "known_tax_codes",
     "list_admissions",
     "list_card_payments",
     "list_flags",
+    "list_sync_reports",
+    "make_sync_report",
     "master_data",
     "mode_events",
     "operators",

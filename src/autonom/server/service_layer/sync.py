@@ -7,18 +7,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from autonom.contracts import Operation, PushBatch, PushResult, TicketPublic
-from autonom.domain import BookingsMovedIn, BookingsMovedOut, TicketClosed, TicketStatus
+from autonom.contracts import Operation, PushBatch, PushResult
+from autonom.domain import BookingsMovedIn, BookingsMovedOut, Ticket, TicketClosed
 from autonom.domain.events import TICKET_EVENTS
 from autonom.server.adapters import SqlUnitOfWork
 from autonom.server.domain import (
-    TicketFacts,
+    TICKET_FLAG_CODES,
+    TicketFinding,
     check_events,
-    findings,
+    follow_up_chain,
     op_ids_reused,
     plan_push,
-    replay_ticket,
+    project_family,
+    receipt_findings,
 )
+from autonom.server.domain.projection import MAX_FOLLOW_UPS
 from autonom.server.service_layer import card_payments, documents, gate, server_functions
 
 
@@ -67,43 +70,43 @@ def _apply(uow: SqlUnitOfWork, till_number: int, operations: Sequence[Operation]
 def _apply_ticket_events(
     uow: SqlUnitOfWork, till_number: int, operations: Sequence[Operation], now: datetime
 ) -> None:
-    """Keep the operations, raise the flags the findings call for, rebuild each ticket
-    (both tickets of a move: each has its own event), write the admissions the closed ones
-    sold (one statement for the batch) and let each receipt settle what was held for its
-    ticket (``server_functions``). A ticket lines moved away from drops their rows
-    (``prune``); no other event takes a line off a ticket."""
-    ticket_ids = [op.event.document_id for op in operations]
+    """Keep the operations and the receipts (a receipt number used before is flagged at
+    once: a till's numbers come in its own log's order), then rebuild every family of
+    tickets the batch touched by the merge rules (R3.2, ``project_family``: in the order
+    things happened, not the order they arrived) and write the tickets, the follow-ups and
+    the flags their histories decide. Then the admissions the closed tickets sold (one
+    statement for the batch), and each receipt settles what was held for its ticket
+    (``server_functions``)."""
+    touched = list(dict.fromkeys(op.event.document_id for op in operations))
     moved_from = {op.event.ticket_id for op in operations if isinstance(op.event, BookingsMovedOut)}
+    families = _families(uow, touched)
+    # Sorted together: two pushes never wait on each other crosswise (docs/sync-protocol.md §8).
+    uow.tickets.lock([*touched, *families])
     closes: list[tuple[int, TicketClosed]] = []
-    uow.tickets.lock(ticket_ids)
-    facts: dict[str, TicketFacts] = {}
     for op in operations:
         event = op.event
         assert isinstance(event, TICKET_EVENTS)
-        ticket = facts.get(event.ticket_id)
-        if ticket is None:
-            ticket = facts[event.ticket_id] = _facts_of(uow.tickets.get(event.ticket_id))
-        reused = isinstance(event, TicketClosed) and uow.receipts.number_used(event.receipt_number)
-        for finding in findings(ticket, event, receipt_number_used=reused):
-            uow.flags.add(
-                till_number=till_number,
-                seq=op.seq,
-                ticket_id=event.ticket_id,
-                code=finding.code,
-                message=finding.message,
-            )
+        reused = False
+        if isinstance(event, TicketClosed):
+            reused = uow.receipts.number_used(event.receipt_number)
+            for finding in receipt_findings(event, receipt_number_used=reused):
+                uow.flags.add(
+                    till_number=till_number,
+                    seq=op.seq,
+                    ticket_id=event.ticket_id,
+                    code=finding.code,
+                    message=finding.message,
+                )
         uow.operations.add(till_number, op, at=now)
         if isinstance(event, TicketClosed):
             uow.receipts.add(event, duplicate=reused)
             closes.append((op.seq, event))
         if isinstance(event, BookingsMovedIn):  # the seats held for the lines go with them
             uow.events.follow_move([b.booking_id for b in event.bookings], event.ticket_id)
-        ticket.note(event)
-    rebuilt = {}
-    for ticket_id in dict.fromkeys(ticket_ids):
-        rebuilt[ticket_id] = replay_ticket(uow.operations.events_of(ticket_id))
-        uow.tickets.save(rebuilt[ticket_id], prune=ticket_id in moved_from)
-    gate.register_sold(uow, [t for t, known in facts.items() if known.closed], now=now)
+    rebuilt = _rebuild(uow, families, moved_from)
+    gate.register_sold(
+        uow, [t for t in touched if t in rebuilt and rebuilt[t].receipt is not None], now=now
+    )
     for seq, closed in closes:
         receipt = rebuilt[closed.ticket_id].receipt
         assert receipt is not None  # the ticket was rebuilt with its close
@@ -114,12 +117,53 @@ def _apply_ticket_events(
         card_payments.record_slips(uow, [closed for _, closed in closes])
 
 
-def _facts_of(ticket: TicketPublic | None) -> TicketFacts:
-    """What the stored ticket tells the findings; nothing when the server never saw it."""
-    if ticket is None:
-        return TicketFacts()
-    return TicketFacts(
-        known=True,
-        closed=ticket.status == TicketStatus.CLOSED.value,
-        booking_ids={b.booking_id for b in ticket.bookings},
-    )
+def _families(uow: SqlUnitOfWork, ticket_ids: Sequence[str]) -> dict[str, list[str]]:
+    """The families the tickets belong to, by root: a ticket, its follow-up, the
+    follow-up's follow-up … (R3.2). A ticket the server holds as a follow-up leads to the
+    ticket it follows; the ids of every follow-up a root may have are derived from it."""
+    parents: dict[str, str | None] = {}
+    asking = set(ticket_ids)
+    while asking:  # climb from each ticket to its root, a level per query (rarely one)
+        found = uow.tickets.follows(asking)
+        parents.update({ticket_id: found.get(ticket_id) for ticket_id in asking})
+        asking = {p for p in found.values() if p is not None and p not in parents}
+    families: dict[str, list[str]] = {}
+    for ticket_id in ticket_ids:
+        root = ticket_id
+        for _ in range(MAX_FOLLOW_UPS + 1):
+            parent = parents.get(root)
+            if parent is None:
+                break
+            root = parent
+        families.setdefault(root, [root, *follow_up_chain(root)])
+    return families
+
+
+def _rebuild(
+    uow: SqlUnitOfWork, families: dict[str, list[str]], moved_from: set[str]
+) -> dict[str, Ticket]:
+    """Rebuild each family from its operations (one query for all), write its tickets
+    (follow-ups with the ticket they follow; one a family no longer has is removed) and
+    make the family's flags the ones its history decides."""
+    members = [ticket_id for family in families.values() for ticket_id in family]
+    histories = uow.operations.history_of(members)
+    held = uow.tickets.follows(members)
+    rebuilt: dict[str, Ticket] = {}
+    found: list[TicketFinding] = []
+    gone: list[str] = []
+    for root, family in families.items():
+        projections = project_family(root, histories)
+        with_follow_ups = len(projections) > 1 or any(held.get(m) for m in family)
+        for projection in projections:
+            ticket = projection.ticket
+            rebuilt[ticket.ticket_id] = ticket
+            uow.tickets.save(
+                ticket,
+                prune=with_follow_ups or ticket.ticket_id in moved_from,
+                follows=projection.follows,
+            )
+            found += projection.findings
+        gone += [m for m in family if m in held and m not in rebuilt]
+    uow.tickets.remove(gone)
+    uow.flags.replace_for_tickets(members, found, TICKET_FLAG_CODES)
+    return rebuilt

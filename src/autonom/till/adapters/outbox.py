@@ -70,6 +70,17 @@ class Outbox:
         ).fetchone()
         return from_text(row["recorded_at"]) if row else None
 
+    def span_since(self, at: datetime) -> tuple[int, int]:
+        """The log's part from the first operation recorded at ``at`` or later to the last
+        one (R3.3: what a reintegration covered); ``(last + 1, last)`` when none was."""
+        row = self._conn.execute(
+            "SELECT (SELECT min(seq) FROM outbox WHERE recorded_at >= ?) AS first, "
+            "(SELECT coalesce(max(seq), 0) FROM outbox) AS last",
+            (to_text(at),),
+        ).fetchone()
+        last = int(row["last"])
+        return (int(row["first"]) if row["first"] is not None else last + 1), last
+
     # -- the uploader's side ---------------------------------------------------------------
 
     def next_batch(self, limit: int) -> list[Operation]:

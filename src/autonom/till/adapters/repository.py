@@ -23,6 +23,7 @@ from autonom.domain import (
     ItemKind,
     NumberRange,
     Operator,
+    OwnerChanged,
     Receipt,
     ReceiptNumber,
     Refusal,
@@ -115,6 +116,33 @@ class TicketRepository:
         ).fetchone()[0]
         return count
 
+    def list_local_open(self) -> list[Ticket]:
+        """The open tickets ``count_local_open`` counts, by table (counter tickets last)."""
+        rows = self._conn.execute(
+            "SELECT ticket_id FROM tickets t WHERE t.status = 'open' AND (t.offline = 1 "
+            "OR EXISTS (SELECT 1 FROM bookings b WHERE b.ticket_id = t.ticket_id "
+            "AND b.offline = 1)) ORDER BY table_number IS NULL, table_number, opened_at"
+        ).fetchall()
+        return [t for t in (self._load(r["ticket_id"]) for r in rows) if t is not None]
+
+    def receipt_number_of(self, ticket_id: str) -> str | None:
+        """The number of the receipt the ticket was closed with (here or elsewhere)."""
+        row = self._conn.execute(
+            "SELECT receipt_number FROM tickets WHERE ticket_id = ?", (ticket_id,)
+        ).fetchone()
+        return row["receipt_number"] if row else None
+
+    def left_elsewhere(self, shown: TicketPublic, *, at: datetime) -> None:
+        """The server holds this open ticket closed (paid on another till, its receipt
+        number kept) or moved: so it is here, with no receipt of this till's. Not this
+        till's operation: nothing goes to the journal or the outbox."""
+        status = TicketStatus.CLOSED if shown.status == "closed" else TicketStatus.MOVED
+        self._conn.execute(
+            "UPDATE tickets SET status = ?, receipt_number = ?, closed_at = ? "
+            "WHERE ticket_id = ? AND status = 'open'",
+            (status.value, shown.receipt_number, to_text(at), shown.ticket_id),
+        )
+
     def count_own_open(self, till_number: int) -> int:
         """Open tickets opened on this till that hold a line, booked or voided (what a day
         close waits for, R2.8; an empty ticket holds nothing to cut in half)."""
@@ -206,6 +234,10 @@ class TicketRepository:
         elif isinstance(event, BookingsMovedIn):
             for facts in event.bookings:
                 self._move_booking(facts, event.ticket_id)
+        elif isinstance(event, OwnerChanged):
+            self._conn.execute(
+                "UPDATE tickets SET owner = ? WHERE ticket_id = ?", (event.owner, event.ticket_id)
+            )
         elif isinstance(event, BookingsMovedOut) and ticket.status is TicketStatus.MOVED:
             self._conn.execute(
                 "UPDATE tickets SET status = 'moved', closed_at = ? WHERE ticket_id = ?",

@@ -17,6 +17,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from autonom.contracts import (
+    SYNC_REPORT,
     ErrorBody,
     GateScanIn,
     GateScanPublic,
@@ -25,6 +26,7 @@ from autonom.contracts import (
     MasterData,
     PushBatch,
     PushResult,
+    SyncReportRequest,
     TicketPublic,
     TillPosition,
     TillRegistered,
@@ -41,6 +43,8 @@ from autonom.contracts.server_functions import (
     SeatsIn,
 )
 from autonom.domain import Refusal
+from autonom.domain.errors import TICKET_NOT_FOUND
+from autonom.domain.sync_report import SyncReport
 
 API = "/api/v1"
 CONNECT_TIMEOUT = 0.5
@@ -137,8 +141,45 @@ class ServerLink:
         if not isinstance(answer, list):
             raise ServerUnreachable("the server's answer about the table was not a list")
         tickets = [self._parse(TicketPublic, t) for t in answer]
-        tickets.sort(key=lambda t: t.opened_at)
+        tickets.sort(key=lambda t: (t.opened_at, t.ticket_id))
         return tickets[0] if tickets else None
+
+    def ticket(self, ticket_id: str) -> TicketPublic | None:
+        """The ticket as the server holds it (open, closed on another till, moved), or
+        None when the server has not received it (yet)."""
+        try:
+            answer = self._call(
+                "GET", f"/tickets/{quote(ticket_id, safe='')}", timeout=TABLE_LOOKUP_TIMEOUT
+            )
+        except Refusal as refusal:
+            if refusal.code == TICKET_NOT_FOUND:
+                return None
+            raise
+        return self._parse(TicketPublic, answer)
+
+    def open_tickets(self) -> list[TicketPublic]:
+        """Every open ticket the server holds, oldest first (what reintegration merges)."""
+        answer = self._call(
+            "GET", "/tickets", params={"status": "open"}, timeout=SERVER_FUNCTION_TIMEOUT
+        )
+        if not isinstance(answer, list):
+            raise ServerUnreachable("the server's answer about the open tickets was not a list")
+        tickets = [self._parse(TicketPublic, t) for t in answer]
+        return sorted(tickets, key=lambda t: (t.opened_at, t.ticket_id))
+
+    def sync_report(self, request: SyncReportRequest) -> SyncReport:
+        """The server's sync report of this till's reintegration (R3.3); asked again with
+        the same ``report_id``, the same report."""
+        answer = self._call(
+            "POST",
+            f"/tills/{self.till_number}/sync-reports",
+            json=request.model_dump(mode="json"),
+            timeout=SERVER_FUNCTION_TIMEOUT,
+        )
+        try:
+            return SYNC_REPORT.validate_python(answer)
+        except ValidationError as error:
+            raise ServerUnreachable("the server's answer is not a sync report") from error
 
     def register_scan(self, scan: GateScanIn) -> GateScanPublic:
         """Have the server judge and register a scan now; its answer (R2.6)."""

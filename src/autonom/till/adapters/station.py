@@ -122,6 +122,16 @@ class StationStore:
             for r in rows
         ]
 
+    def outage_began(self) -> datetime | None:
+        """When the latest outage of the server link began (the till went to "outage
+        pending"), as the log holds it; None when it never had one."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT at FROM mode_events WHERE link = ? AND state = ? ORDER BY seq DESC LIMIT 1",
+                (Link.SERVER.value, Mode.OUTAGE_PENDING.value),
+            ).fetchone()
+        return from_text(row["at"]) if row else None
+
     # -- mode and settings -----------------------------------------------------------------
 
     def saved_mode(self) -> Mode:

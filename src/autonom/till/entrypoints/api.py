@@ -12,6 +12,8 @@ from fastapi import APIRouter, Query, status
 
 from autonom.contracts import ErrorBody, TicketPublic
 from autonom.contracts.fields import Day
+from autonom.domain import Refusal
+from autonom.domain.errors import SYNC_REPORT_NOT_FOUND
 from autonom.till.adapters.server_link import ServerUnreachable
 from autonom.till.domain import Choice
 from autonom.till.entrypoints.deps import ApiSessionDep, BearerDep, SessionsDep, TillDep
@@ -28,6 +30,7 @@ from autonom.till.entrypoints.schemas import (
     ReceiptPublic,
     ReceiptSummary,
     SessionPublic,
+    SyncReportPrinted,
     TillStatus,
     UnsentPublic,
     UnsentSummaryPublic,
@@ -221,6 +224,22 @@ def mode_log(till: TillDep, limit: Annotated[int, Query(ge=1, le=1000)] = 50) ->
     """The heartbeat's log, newest first: each line as in the day's plain-text file (R1.1)
     and whether the server has it. No login needed, like ``/api/status``."""
     return [ModeLogEntry.of(logged) for logged in till.station.recent(limit)]
+
+
+@router.get("/sync-report", response_model=SyncReportPrinted, tags=["status"])
+def last_sync_report(till: TillDep, _session: ApiSessionDep) -> SyncReportPrinted:
+    """The report of this till's latest reintegration (R3.3), as the server made it and
+    this till printed it (404 SYNC_REPORT_NOT_FOUND before the first since its start)."""
+    report = till.sync_reports.last()
+    if report is None:
+        raise Refusal(
+            SYNC_REPORT_NOT_FOUND, "No sync report yet: this till has not reintegrated.", 404
+        )
+    return SyncReportPrinted(
+        report=report,
+        lines=till.sync_reports.lines(report),
+        printer_problem=till.sync_reports.printer_problem,
+    )
 
 
 @router.post("/master-data/refresh", response_model=MasterDataRefreshed, tags=["status"])

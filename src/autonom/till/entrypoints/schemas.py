@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_validator
 
 from autonom.contracts.fields import NO_CONTROL_CHARACTERS, Inbound, Plu
 from autonom.domain import PaymentMethod, Receipt, Role, limits
 from autonom.domain.card import CardType
+from autonom.domain.sync_report import SyncReport
 from autonom.till.adapters.outbox import UnsentDocument
 from autonom.till.adapters.station import LoggedEntry
 from autonom.till.domain import (
@@ -27,6 +28,7 @@ from autonom.till.domain import (
 )
 from autonom.till.domain.capabilities import Level
 from autonom.till.domain.card_payments import CardIntent, IntentState
+from autonom.till.domain.reintegration import Fate, PlannedTicket
 from autonom.till.service_layer.card_payments import CardDeviceView
 from autonom.till.service_layer.selling import UnsentSummary
 from autonom.till.service_layer.status import StatusIcon, StatusLine
@@ -179,8 +181,50 @@ class ModeLogEntry(BaseModel):
         )
 
 
+class SyncReportPrinted(BaseModel):
+    """The sync report of the latest reintegration (R3.3), its lines as printed, and why it
+    was not printed (None when it was)."""
+
+    report: SyncReport
+    lines: list[str]
+    printer_problem: str | None
+
+
 class MasterDataRefreshed(BaseModel):
     version: int
+
+
+class PlannedTicketPublic(BaseModel):
+    """A local open ticket and what reintegration does to it (R3.2): ``fate`` is move,
+    merge (with the server's ticket ``server_ticket_id`` of its table), join, follow_up
+    or unknown; ``words`` says it in the cashier's words."""
+
+    ticket_id: str
+    table: int | None
+    total: Decimal
+    lines: int
+    off_lines: int
+    owner: int
+    fate: Fate
+    server_ticket_id: str | None
+    words: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _of_plan(cls, planned: Any) -> Any:
+        if isinstance(planned, PlannedTicket):
+            return {
+                "ticket_id": planned.ticket_id,
+                "table": planned.table,
+                "total": planned.total,
+                "lines": planned.lines,
+                "off_lines": planned.off_lines,
+                "owner": planned.owner,
+                "fate": planned.fate,
+                "server_ticket_id": planned.server.ticket_id if planned.server else None,
+                "words": planned.words,
+            }
+        return planned
 
 
 class DialogPublic(BaseModel):
@@ -194,6 +238,11 @@ class DialogPublic(BaseModel):
     local_open_tickets: int
     cause: str = Field(description="why, in the cashier's words; `reason` is the code")
     stops: list[str] = Field(description="the functions emergency mode stops (the matrix)")
+    plan: list[PlannedTicketPublic] = Field(
+        default_factory=list,
+        description="server available again: each local open ticket and what synchronising "
+        "does to it (R3.2)",
+    )
 
 
 class SyncProgressPublic(BaseModel):

@@ -15,14 +15,29 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
 import structlog
 
 from autonom.contracts import TicketPublic
-from autonom.domain import Booking, Form, Operator, Receipt, Refusal, Tender, Ticket
-from autonom.domain.errors import NO_MASTER_DATA, WRONG_PIN
+from autonom.domain import (
+    Booking,
+    Form,
+    Operator,
+    Receipt,
+    Refusal,
+    Tender,
+    Ticket,
+    TicketStatus,
+)
+from autonom.domain.errors import (
+    NO_MASTER_DATA,
+    OUTAGE_UNDECIDED,
+    SERVER_UNREACHABLE,
+    WRONG_PIN,
+)
 from autonom.domain.money import parse_amount
 from autonom.domain.ticket import ISSUED_FORMS, check_table
 from autonom.till.adapters.server_link import ServerUnreachable
@@ -41,9 +56,28 @@ log = structlog.get_logger(__name__)
 
 
 class SharedTables(Protocol):
-    """Where a till in live mode finds the open ticket of a table (the server)."""
+    """Where a till in live mode finds the tickets of the store's tables (the server)."""
 
-    def open_ticket_at(self, table: int) -> TicketPublic | None: ...
+    def open_ticket_at(self, table: int) -> TicketPublic | None:
+        """The table's open ticket (the oldest, should there be two), or None."""
+        ...
+
+    def ticket(self, ticket_id: str) -> TicketPublic | None:
+        """The ticket as the server holds it, or None when it has not received it (yet)."""
+        ...
+
+    def open_tickets(self) -> list[TicketPublic]:
+        """Every open ticket, oldest first."""
+        ...
+
+
+@dataclass(frozen=True)
+class ServerTable:
+    """What the server said about a table just now (live mode): its open ticket, and how
+    it holds this till's own open ticket there (None: it has not received it yet)."""
+
+    open: TicketPublic | None
+    mine: TicketPublic | None
 
 
 class SalesMode(Protocol):
@@ -101,60 +135,131 @@ def open_ticket(
     *,
     tables: SharedTables | None = None,
     offline: bool = False,
+    tables_here: bool = True,
 ) -> Ticket:
-    """Open a new ticket, or the table's ticket: this till's own, else (live mode) the one
-    another till opened on the server, adopted with its bookings; else a new one here."""
+    """Open a new counter ticket, or the ticket of a table. Live (``tables``), the server is
+    asked first, whatever this till holds: the table stays one ticket (``ticket_at``).
+    Otherwise the table's ticket is this till's own or a new one here — only where a table
+    may open without the server (``tables_here``: emergency mode, or no server yet); while
+    an outage waits for the cashier's decision a new table is refused (R1.4)."""
     table = check_table(cmd.table)
-    shared = None
+    server = None
     if table is not None:
         with uow:
             require_master_data(uow)
             uow.master_data.operator(cmd.operator_number)
-            if (mine := uow.tickets.open_at_table(table)) is not None:
-                return mine
+            mine = uow.tickets.open_at_table(table)
         if tables is not None and not offline:
             # Asked outside any transaction: a slow server must not hold up other sales.
-            shared = _ask_server(tables, table)
+            server = ask_about_table(tables, table, mine)
+            if server is None and mine is None:
+                raise table_unanswered(table)
+        elif mine is not None:
+            return mine
+        elif not tables_here and not offline:
+            raise Refusal(
+                OUTAGE_UNDECIDED,
+                f"Table {table} may be open on another till and the server does not answer. "
+                "Choose emergency mode to open it here, or wait for the server.",
+                409,
+            )
+        if server is None and mine is not None:
+            return mine  # the server could not be asked: this till's own, as it is
     with uow:
         require_master_data(uow)
         uow.master_data.operator(cmd.operator_number)
         ticket = ticket_at(
-            uow, table, shared=shared, operator_number=cmd.operator_number, offline=offline
+            uow, table, server=server, operator_number=cmd.operator_number, offline=offline
         )
         uow.commit()
         return ticket
 
 
+def table_unanswered(table: int) -> Refusal:
+    """Live mode, the server silent about a table this till holds no ticket of: opening it
+    here could make the table two tickets (R3.2)."""
+    return Refusal(
+        SERVER_UNREACHABLE,
+        f"The server did not answer about table {table}, which may be open on another till. "
+        "Try again in a moment; if the server stays away, choose emergency mode.",
+        503,
+    )
+
+
+def ask_about_table(tables: SharedTables, table: int, mine: Ticket | None) -> ServerTable | None:
+    """What the server holds for ``table`` and for this till's own open ticket there
+    (``mine``); None when it does not answer. Asked outside any transaction."""
+    try:
+        shown = tables.open_ticket_at(table)
+        held = None
+        if mine is not None:
+            held = (
+                shown
+                if shown and shown.ticket_id == mine.ticket_id
+                else tables.ticket(mine.ticket_id)
+            )
+    except ServerUnreachable as error:
+        log.info("table lookup failed", table=table, error=str(error))
+        return None
+    except Refusal as refusal:
+        log.warning("server refused table lookup", table=table, code=refusal.code)
+        return None
+    return ServerTable(open=shown, mine=held)
+
+
 def ask_server_for_table(
     uow: TillUnitOfWork, table: int, *, tables: SharedTables | None, offline: bool
-) -> TicketPublic | None:
-    """The server's open ticket of ``table`` when this till has none there and is live;
-    asked outside any transaction (a slow server must not hold up other sales)."""
+) -> ServerTable | None:
+    """Live mode: what the server holds for ``table`` (``ask_about_table``), asked outside
+    any transaction; None in emergency mode (the table is this till's own) or when the
+    server does not answer and this till holds the table (it stays as it is). A table this
+    till holds nothing of, live, with no answer: SERVER_UNREACHABLE."""
     if tables is None or offline:
         return None
     with uow:
-        if uow.tickets.open_at_table(table) is not None:
-            return None
-    return _ask_server(tables, table)
+        mine = uow.tickets.open_at_table(table)
+    server = ask_about_table(tables, table, mine)
+    if server is None and mine is None:
+        raise table_unanswered(table)
+    return server
 
 
 def ticket_at(
     uow: TillUnitOfWork,
     table: int | None,
     *,
-    shared: TicketPublic | None,
+    server: ServerTable | None,
     operator_number: int,
     offline: bool,
 ) -> Ticket:
-    """Inside the caller's transaction: the open ticket of ``table`` on this till, else the
-    server's (``shared``) adopted with its bookings, else a new one (a new counter ticket
-    when ``table`` is None). The caller commits."""
-    if table is not None and (mine := uow.tickets.open_at_table(table)) is not None:
+    """Inside the caller's transaction: the one ticket of ``table`` (a new counter ticket
+    when ``table`` is None). With the server's word (``server``, live mode): this till's
+    ticket there when it is the server's; the server's, adopted or brought up to date, and
+    this till's own open ticket there merged into it (R3.2: two tickets never stay one
+    table); this till's ticket, paid or moved on another till meanwhile, seen as such.
+    Without it: this till's own, else a new one. The caller commits."""
+    mine = uow.tickets.open_at_table(table) if table is not None else None
+    held = server.mine if server is not None else None
+    if mine is not None and held is not None and _ended_there(held, mine):
+        uow.tickets.left_elsewhere(held, at=uow.now())
+        log.info("table was closed elsewhere", table=table, ticket_id=mine.ticket_id)
+        mine = None
+    shown = server.open if server is not None else None
+    if shown is not None and not _open_here(uow, shown.ticket_id):
+        shown = None  # paid here (its close not sent yet) or seen ended: the server is behind
+    if shown is not None and mine is not None and _keeps_the_table(mine, shown):
+        return mine  # the other till's ticket merges into this one when it looks (R3.2)
+    if shown is not None:
+        if mine is not None and mine.ticket_id == shown.ticket_id:
+            uow.tickets.merge_from_server(shown)
+            return uow.tickets.get(mine.ticket_id)
+        target = _the_servers(uow, shown)
+        if mine is not None:
+            mine.merge_into(target, till_number=uow.till_number, at=uow.now())
+            log.info("table merged", table=table, merged=mine.ticket_id, into=shown.ticket_id)
+        return target
+    if mine is not None:
         return mine  # also when opened meanwhile by another request on this till
-    if shared is not None and not uow.tickets.exists(shared.ticket_id):
-        ticket = uow.tickets.adopt(shared)
-        log.info("table adopted", table=table, ticket_id=ticket.ticket_id)
-        return ticket
     ticket = Ticket.open(
         ticket_id=new_id(),
         table=table,
@@ -167,20 +272,87 @@ def ticket_at(
     return ticket
 
 
+def _keeps_the_table(mine: Ticket, shown: TicketPublic) -> bool:
+    """Of two open tickets of one table, which one the other merges into, the same on
+    every till: a ticket opened in emergency mode always merges into the live one (R3.2);
+    of two live ones (both tills' uploads lagging) the older stays."""
+    if mine.ticket_id == shown.ticket_id or mine.offline:
+        return False
+    return (mine.opened_at, mine.ticket_id) < (shown.opened_at, shown.ticket_id)
+
+
+def _ended_there(held: TicketPublic, mine: Ticket) -> bool:
+    """The server holds this till's open ticket paid or moved (on another till)."""
+    return held.ticket_id == mine.ticket_id and held.status != TicketStatus.OPEN.value
+
+
+def _open_here(uow: TillUnitOfWork, ticket_id: str) -> bool:
+    """True unless this till holds the ticket as paid or moved."""
+    return not uow.tickets.exists(ticket_id) or (
+        uow.tickets.get(ticket_id).status is TicketStatus.OPEN
+    )
+
+
+def _the_servers(uow: TillUnitOfWork, shown: TicketPublic) -> Ticket:
+    """The server's ticket on this till: adopted with its bookings, or brought up to date."""
+    if uow.tickets.exists(shown.ticket_id):
+        uow.tickets.merge_from_server(shown)
+        return uow.tickets.get(shown.ticket_id)
+    ticket = uow.tickets.adopt(shown)
+    log.info("table adopted", table=shown.table, ticket_id=ticket.ticket_id)
+    return ticket
+
+
 def refresh_shared_ticket(ticket_id: str, uow: TillUnitOfWork, *, tables: SharedTables) -> int:
-    """Before the pay screen: copy in what other tills booked on this table's ticket since
-    (live mode). Returns how many lines changed; 0 when the server cannot be asked."""
+    """Before the pay screen (live mode): the ticket as the server holds it. Bookings and
+    voids of other tills are copied in; a ticket the server holds closed or moved (paid or
+    moved on another till meanwhile) is seen as such here (TICKET_CLOSED / TICKET_MOVED
+    then refuse paying it again). Returns how many lines changed; 0 when the server cannot
+    be asked or has not received the ticket yet."""
     with uow:
         ticket = uow.tickets.get(ticket_id)
     if ticket.table is None or ticket.receipt is not None:
         return 0
-    shared = _ask_server(tables, ticket.table)
-    if shared is None or shared.ticket_id != ticket_id:
+    try:
+        shown = tables.ticket(ticket_id)
+    except (ServerUnreachable, Refusal) as problem:
+        log.info("ticket not refreshed", ticket_id=ticket_id, problem=str(problem))
+        return 0
+    if shown is None:
         return 0
     with uow:
-        changed = uow.tickets.merge_from_server(shared)
+        if shown.status != "open":
+            uow.tickets.left_elsewhere(shown, at=uow.now())
+            uow.commit()
+            return len(shown.bookings)
+        changed = uow.tickets.merge_from_server(shown)
         uow.commit()
     return changed
+
+
+def merge_into_server_ticket(ticket_id: str, shown: TicketPublic, uow: TillUnitOfWork) -> Ticket:
+    """Reintegration (R3.2): merge this till's ticket into the server's ticket of the same
+    table — adopted first — recording the moves and the owner change in this till's log,
+    pushed exactly once like every operation. Returns the server's ticket."""
+    with uow:
+        mine = uow.tickets.get(ticket_id)
+        target = _the_servers(uow, shown)
+        mine.merge_into(target, till_number=uow.till_number, at=uow.now())
+        uow.commit()
+    return target
+
+
+def hand_over_to_server(ticket_id: str, shown: TicketPublic, uow: TillUnitOfWork) -> None:
+    """Reintegration (R3.2) of a ticket the server holds too (adopted before the outage):
+    open there, the operator who booked offline becomes its owner; paid there meanwhile,
+    it is seen as closed here (its OFF lines become a follow-up ticket on the server)."""
+    with uow:
+        ticket = uow.tickets.get(ticket_id)
+        if shown.status != "open":
+            uow.tickets.left_elsewhere(shown, at=uow.now())
+        elif (owner := ticket.offline_owner) is not None and owner != ticket.owner:
+            ticket.change_owner(owner, merged_from=None, till_number=uow.till_number, at=uow.now())
+        uow.commit()
 
 
 def add_booking(cmd: AddBooking, uow: TillUnitOfWork, *, offline: bool = False) -> Booking:
@@ -278,14 +450,3 @@ def _card_payment_closing(cmd: CloseTicket, uow: TillUnitOfWork) -> CardIntent |
     if intent is None or intent.ticket_id != cmd.ticket_id:
         raise ValueError(f"card payment {cmd.card.payment_id} is not an intent of this ticket")
     return intent
-
-
-def _ask_server(tables: SharedTables, table: int) -> TicketPublic | None:
-    try:
-        return tables.open_ticket_at(table)
-    except ServerUnreachable as error:
-        # R3.2 merges later; the table opens here now, the cashier does not wait.
-        log.info("table lookup failed, opening locally", table=table, error=str(error))
-    except Refusal as refusal:
-        log.warning("server refused table lookup", table=table, code=refusal.code)
-    return None

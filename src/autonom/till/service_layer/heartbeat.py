@@ -164,8 +164,10 @@ class Heartbeat:
         operator_url: str | None = None,
         backends: BackendBoard | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        on_reintegrated: Callable[[], object] | None = None,
     ) -> None:
         self._keeper = keeper
+        self._on_reintegrated = on_reintegrated  # R3.3: the sync report is asked for then
         self._backends = backends
         self._station = station
         self._outbox = outbox
@@ -264,6 +266,8 @@ class Heartbeat:
             self._outbox.retry_now()
             if self._outbox.unsent_count() == 0 and self._outbox.state().last_error is None:
                 self._keeper.reintegrated(now)
+                if self._on_reintegrated is not None:
+                    self._on_reintegrated()
 
     # -- the report -------------------------------------------------------------------------
 

@@ -38,8 +38,9 @@ from autonom.domain.events import KIND_TITLES
 from autonom.domain.payment import AUTHORISED_BY_SERVER
 from autonom.till.adapters.outbox import UnsentDocument
 from autonom.till.adapters.unit_of_work import Clock
-from autonom.till.domain import Choice, Mode
+from autonom.till.domain import Choice, DialogKind, Mode
 from autonom.till.domain.capabilities import FUNCTION_OF_KIND, Function, Level
+from autonom.till.domain.reintegration import PlannedTicket
 from autonom.till.service_layer import handlers, tables
 from autonom.till.service_layer.capabilities import Capabilities
 from autonom.till.service_layer.card_payments import CardPayments
@@ -55,6 +56,7 @@ from autonom.till.service_layer.commands import (
 from autonom.till.service_layer.handlers import SharedTables
 from autonom.till.service_layer.modes import ModeKeeper
 from autonom.till.service_layer.progress import ProgressTracker
+from autonom.till.service_layer.reintegration import Reintegration
 from autonom.till.service_layer.snapshot import LinkState
 from autonom.till.service_layer.status import StatusLine, status_line
 from autonom.till.service_layer.tables import SplitOff, TransferLines
@@ -64,6 +66,7 @@ from autonom.till.service_layer.uploader import UploadState
 log = structlog.get_logger(__name__)
 
 SNAPSHOT_STALE_AFTER = timedelta(hours=24)  # the default age past which the page warns (R2.2)
+LIVE_SALES = frozenset({Mode.LIVE, Mode.SUSPECT})  # sales are live; the server is asked
 
 
 class EventSeats(Protocol):
@@ -123,20 +126,24 @@ class Selling:
     snapshot_stale_after: timedelta = SNAPSHOT_STALE_AFTER
     progress: ProgressTracker = field(default_factory=ProgressTracker)
     event_seats: EventSeats | None = None  # holds an event ticket's seats on the server
+    reintegration: Reintegration | None = None  # the merges of "synchronise now" (R3.2)
 
     # -- the shared-table policy -------------------------------------------------------------
 
     def shared_tables(self) -> SharedTables | None:
         """The server to ask for a table's ticket, or None to decide locally at once.
 
-        Only in live mode, registered, and while the upload reports no problem: otherwise
-        the cashier would wait for a timeout that is all but certain (invariant 1); the
-        table opens here (R3.2 merges)."""
-        if self.modes.state is not Mode.LIVE or self.upload_state().last_error is not None:
-            return None
-        if not self.link_state().registered:
+        Whenever the till sells live and is registered — also while its uploads lag (a
+        table then stays one ticket, R3.2); in emergency mode a table is this till's own,
+        and while an outage waits for the cashier's decision the server does not answer."""
+        if self.modes.state not in LIVE_SALES or not self.link_state().registered:
             return None
         return self.tables
+
+    def tables_here(self) -> bool:
+        """Whether a table may open on this till without the server: in emergency mode,
+        or before the till has a server at all (not registered yet)."""
+        return self.modes.sales_offline or not self.link_state().registered
 
     # -- logging in ----------------------------------------------------------------------
 
@@ -161,6 +168,7 @@ class Selling:
             self.unit_of_work(),
             tables=self.shared_tables(),
             offline=self.modes.sales_offline,
+            tables_here=self.tables_here(),
         )
 
     def ticket(self, ticket_id: str) -> Ticket:
@@ -220,13 +228,32 @@ class Selling:
         return self.ticket(ticket_id)
 
     def ticket_for_payment(self, ticket_id: str) -> Ticket:
-        """The ticket to pay, with what other tills booked on its table copied in (live mode)."""
+        """The ticket to pay as the server holds it (live mode): what other tills booked on
+        its table copied in; paid or moved on another till meanwhile, refused here
+        (TICKET_CLOSED, TICKET_MOVED), never billed twice (R3.2)."""
         tables = self.shared_tables()
         ticket = self.ticket(ticket_id)
         if tables is None or ticket.table is None or ticket.status is not TicketStatus.OPEN:
             return ticket
         handlers.refresh_shared_ticket(ticket_id, self.unit_of_work(), tables=tables)
-        return self.ticket(ticket_id)
+        ticket = self.ticket(ticket_id)
+        if ticket.status is TicketStatus.CLOSED:
+            with self.reading() as uow:
+                number = uow.tickets.receipt_number_of(ticket_id)
+            raise Refusal(
+                errors.TICKET_CLOSED,
+                f"Table {ticket.table} was paid on another till meanwhile (receipt {number}); "
+                "nothing is billed here. Open the table again for what is still to pay.",
+                409,
+            )
+        if ticket.status is TicketStatus.MOVED:
+            raise Refusal(
+                errors.TICKET_MOVED,
+                f"The lines of table {ticket.table} were moved to another table on another "
+                "till meanwhile; open that one.",
+                409,
+            )
+        return ticket
 
     # -- moving lines: table transfer and bill split (docs/restaurant.md) -------------------
 
@@ -322,6 +349,7 @@ class Selling:
                 "the server says yes before the ticket is closed.",
                 422,
             )
+        self.ticket_for_payment(ticket_id)  # live: never pay what was paid elsewhere (R3.2)
         if any(t.method is PaymentMethod.CARD for t in tendered):
             receipt = self.card_payments.pay(operator_number, ticket_id, tendered, card)
         else:
@@ -393,17 +421,38 @@ class Selling:
     # -- the mode and the status line ----------------------------------------------------------
 
     def choose(self, choice: Choice) -> Mode:
-        """The cashier's answer to the mode dialog; the mode after it."""
+        """The cashier's answer to the mode dialog; the mode after it. "Synchronise now"
+        first records the merges of the local open tickets (R3.2), as the dialog listed
+        them; what the server does not answer about is merged when its table is opened."""
+        offered = self.modes.view().dialog
+        if (
+            choice is Choice.SYNC_NOW
+            and self.reintegration is not None
+            and offered is not None
+            and choice in offered.choices
+        ):
+            self.reintegration.synchronise()
         return self.modes.choose(choice)
 
     def dismiss_notice(self) -> None:
         self.modes.dismiss_notice()
 
     def status(self) -> StatusLine:
-        """The status line's facts (R2.7), read without waiting for any sale."""
+        """The status line's facts (R2.7), read without waiting for any sale; with the
+        "server available again" dialog, what synchronising does to each local open ticket
+        (asked of the server every few seconds, never on the sale path)."""
+        view = self.modes.view()
+        plan: tuple[PlannedTicket, ...] = ()
+        if (
+            view.dialog is not None
+            and view.dialog.kind is DialogKind.SERVER_AVAILABLE
+            and self.reintegration is not None
+        ):
+            plan = self.reintegration.plan()
         return status_line(
             self.reading(),
-            view=self.modes.view(),
+            view=view,
+            plan=plan,
             link=self.link_state(),
             upload=self.upload_state(),
             now=self.clock(),

@@ -20,6 +20,7 @@ from autonom.till.domain import (
     Reason,
 )
 from autonom.till.domain.capabilities import MATRIX, Situation, decide
+from autonom.till.domain.reintegration import PlannedTicket
 from autonom.till.service_layer.modes import ModeView
 from autonom.till.service_layer.progress import ProgressTracker, SyncProgress
 from autonom.till.service_layer.snapshot import LinkState
@@ -46,6 +47,9 @@ class DialogFacts:
     local_open_tickets: int
     cause: str
     stops: tuple[str, ...]
+    # "Server available again": each local open ticket and what synchronising does to it
+    # (R3.2: moves 1:1, merges with the server's ticket of its table, …).
+    plan: tuple[PlannedTicket, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,7 @@ def status_line(
     now: datetime,
     stale_after: timedelta,
     progress: ProgressTracker,
+    plan: tuple[PlannedTicket, ...] = (),
 ) -> StatusLine:
     """The status line from one read of the till's data and the mode's ``view``; the
     snapshot is stale when fetched more than ``stale_after`` before ``now``."""
@@ -102,7 +107,7 @@ def status_line(
         activity=view.activity,
         emergency_allowed=view.settings.emergency_allowed,
         auto_return_s=view.settings.auto_return_s,
-        dialog=_dialog(view),
+        dialog=_dialog(view, plan),
         notice=view.notice.kind if view.notice else None,
         emergency_mode=view.sales_offline,
         server_problem=link.problem,
@@ -130,7 +135,7 @@ def status_icon(view: ModeView, unsent: int) -> StatusIcon:
     return "unsent" if unsent else "synced"
 
 
-def _dialog(view: ModeView) -> DialogFacts | None:
+def _dialog(view: ModeView, plan: tuple[PlannedTicket, ...]) -> DialogFacts | None:
     if view.dialog is None:
         return None
     return DialogFacts(
@@ -141,6 +146,7 @@ def _dialog(view: ModeView) -> DialogFacts | None:
         local_open_tickets=view.dialog.local_open_tickets,
         cause=(view.dialog.reason or Reason.NO_PING).plain,
         stops=EMERGENCY_STOPS,
+        plan=plan if view.dialog.kind is DialogKind.SERVER_AVAILABLE else (),
     )
 
 

@@ -65,7 +65,7 @@ def transfer_lines(
     table = check_table(cmd.table)
     if table is None:
         raise Refusal(errors.BAD_TABLE, "Say which table the lines go to.")
-    shared = ask_server_for_table(uow, table, tables=tables, offline=offline)
+    server = ask_server_for_table(uow, table, tables=tables, offline=offline)
     with uow:
         uow.master_data.operator(cmd.operator_number)
         source = uow.tickets.get(cmd.ticket_id)
@@ -74,7 +74,7 @@ def transfer_lines(
                 errors.SAME_TABLE, f"These lines are on table {table} already; choose another."
             )
         target = ticket_at(
-            uow, table, shared=shared, operator_number=cmd.operator_number, offline=offline
+            uow, table, server=server, operator_number=cmd.operator_number, offline=offline
         )
         if own_tickets_only:
             _refuse_shared(uow, source, target)

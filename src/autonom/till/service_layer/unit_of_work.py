@@ -45,11 +45,24 @@ class Tickets(Protocol):
 
     def count_local_open(self) -> int: ...
 
+    def list_local_open(self) -> list[Ticket]:
+        """The open tickets holding emergency-mode work (R1.6), by table."""
+        ...
+
     def count_own_open(self, till_number: int) -> int: ...
 
     def adopt(self, shared: TicketPublic) -> Ticket: ...
 
     def merge_from_server(self, shared: TicketPublic) -> int: ...
+
+    def receipt_number_of(self, ticket_id: str) -> str | None:
+        """The number of the receipt the ticket was closed with (here or elsewhere)."""
+        ...
+
+    def left_elsewhere(self, shown: TicketPublic, *, at: datetime) -> None:
+        """The server holds this till's open ticket closed or moved (paid or moved on
+        another till meanwhile): so it is here too, without a receipt of this till's."""
+        ...
 
 
 class MasterDataCopy(Protocol):
@@ -100,6 +113,10 @@ class UnsentOperations(Protocol):
     def unsent_by_kind(self) -> dict[str, int]: ...
 
     def unsent_receipt_numbers(self) -> set[str]: ...
+
+    def span_since(self, at: datetime) -> tuple[int, int]:
+        """The log's part recorded from ``at`` on: its first and last seq (R3.3)."""
+        ...
 
 
 class DayCloseHistory(Protocol):

@@ -38,6 +38,10 @@ from autonom.server.adapters.repositories.sync import (
     TicketRepository,
     TillRepository,
 )
+from autonom.server.adapters.repositories.sync_reports import (
+    SyncReportRecord,
+    SyncReportRepository,
+)
 
 __all__ = [
     "AdmissionRecord",
@@ -60,6 +64,8 @@ __all__ = [
     "ReceiptRecord",
     "ReceiptRepository",
     "StationSettingsRepository",
+    "SyncReportRecord",
+    "SyncReportRepository",
     "TicketRepository",
     "TillRecord",
     "TillRepository",

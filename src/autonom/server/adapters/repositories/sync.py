@@ -12,9 +12,11 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from autonom.contracts import EVENT_ADAPTER, BookingPublic, Operation, TicketPublic
-from autonom.domain import Booking, Event, Ticket, TicketClosed
+from autonom.domain import Booking, Ticket, TicketClosed
+from autonom.domain.events import TICKET_EVENTS
 from autonom.server.adapters import tables as t
 from autonom.server.adapters.repositories.base import Repository, dialect_insert, upsert
+from autonom.server.domain import Recorded, TicketFinding
 
 
 class TillRepository(Repository):
@@ -136,15 +138,27 @@ class OperationRepository(Repository):
             )
         )
 
-    def events_of(self, ticket_id: str) -> list[Event]:
-        """The ticket's events in the order the server applied them."""
+    def history_of(self, ticket_ids: Iterable[str]) -> dict[str, list[Recorded]]:
+        """Every operation of each of the tickets, with its till, sequence and recorded
+        time (the projection orders them by what happened, R3.2), in one query."""
+        ids = sorted(set(ticket_ids))
+        history: dict[str, list[Recorded]] = {ticket_id: [] for ticket_id in ids}
+        if not ids:
+            return history
         o = t.operations
         rows = self.connection.execute(
-            select(o.c.payload)
-            .where(o.c.store_id == self.store_id, o.c.document_id == ticket_id)
+            select(o.c.document_id, o.c.till_number, o.c.seq, o.c.recorded_at, o.c.op_id)
+            .add_columns(o.c.payload)
+            .where(o.c.store_id == self.store_id, o.c.document_id.in_(ids))
             .order_by(o.c.id)
         )
-        return [EVENT_ADAPTER.validate_json(r.payload) for r in rows]
+        for row in rows:
+            event = EVENT_ADAPTER.validate_json(row.payload)
+            assert isinstance(event, TICKET_EVENTS)
+            history[row.document_id].append(
+                Recorded(event, row.till_number, row.seq, row.recorded_at, row.op_id)
+            )
+        return history
 
 
 class TicketRepository(Repository):
@@ -180,11 +194,37 @@ class TicketRepository(Repository):
             query = query.where(tk.c.table_number == table)
         return self._read(query.order_by(tk.c.opened_at, tk.c.ticket_id))
 
-    def save(self, ticket: Ticket, *, prune: bool = False) -> None:
+    def follows(self, ticket_ids: Iterable[str]) -> dict[str, str | None]:
+        """Of ``ticket_ids``, those the server holds, each with the ticket it follows (a
+        follow-up's parent, R3.2) or None."""
+        ids = sorted(set(ticket_ids))
+        if not ids:
+            return {}
+        tk = t.tickets
+        rows = self.connection.execute(
+            select(tk.c.ticket_id, tk.c.follows).where(
+                tk.c.store_id == self.store_id, tk.c.ticket_id.in_(ids)
+            )
+        )
+        return {row.ticket_id: row.follows for row in rows}
+
+    def remove(self, ticket_ids: Iterable[str]) -> None:
+        """Delete follow-up tickets a family no longer has (their lines were paid after
+        all, R3.2), with their bookings."""
+        ids = sorted(set(ticket_ids))
+        if not ids:
+            return
+        for table in (t.ticket_bookings, t.tickets):
+            self.connection.execute(
+                delete(table).where(table.c.store_id == self.store_id, table.c.ticket_id.in_(ids))
+            )
+
+    def save(self, ticket: Ticket, *, prune: bool = False, follows: str | None = None) -> None:
         """Write the projection of a ticket rebuilt from its events: its row and all its
         bookings in one statement (a void changes a booking). ``prune`` first deletes the
-        rows of bookings no longer on the ticket (moved to another ticket), in one
-        statement; only a move takes a booking off a ticket, so only then is it asked."""
+        rows of bookings no longer on the ticket (moved to another ticket or to a
+        follow-up), in one statement; only then is it asked. ``follows``: the ticket a
+        follow-up follows (R3.2)."""
         receipt = ticket.receipt
         upsert(
             self.connection,
@@ -200,6 +240,7 @@ class TicketRepository(Repository):
                 "receipt_number": receipt.number if receipt else None,
                 "opened_at": ticket.opened_at,
                 "closed_at": receipt.closed_at if receipt else None,
+                "follows": follows,
             },
         )
         tb = t.ticket_bookings
@@ -253,6 +294,7 @@ class TicketRepository(Repository):
                 total=row.total,
                 receipt_number=row.receipt_number,
                 bookings=bookings[row.ticket_id],
+                follows=row.follows,
             )
             for row in rows
         ]
@@ -322,3 +364,42 @@ class FlagRepository(Repository):
                 created_at=datetime.now(UTC),
             )
         )
+
+    def replace_for_tickets(
+        self, ticket_ids: Iterable[str], found: Sequence[TicketFinding], codes: Iterable[str]
+    ) -> None:
+        """Make the tickets' flags of ``codes`` (those a ticket's history decides, R3.2) be
+        ``found``: a flag that still holds is kept as it was (its time too), one no longer
+        true goes, a new one is added. So the flags depend on the operations, not on the
+        order they arrived in."""
+        ids = sorted(set(ticket_ids))
+        if not ids:
+            return
+        f = t.flags
+        codes = sorted(set(codes))
+        existing = {
+            (row.ticket_id, row.code, row.till_number, row.seq): (row.id, row.message)
+            for row in self.connection.execute(
+                select(f.c.id, f.c.ticket_id, f.c.code, f.c.till_number, f.c.seq, f.c.message)
+                .where(f.c.store_id == self.store_id, f.c.ticket_id.in_(ids), f.c.code.in_(codes))
+                .order_by(f.c.id)
+            )
+        }
+        wanted = {finding.key: finding for finding in found}
+        gone = [flag_id for key, (flag_id, _) in existing.items() if key not in wanted]
+        if gone:
+            self.connection.execute(delete(f).where(f.c.id.in_(gone)))
+        for key, finding in wanted.items():
+            held = existing.get(key)
+            if held is None:
+                self.add(
+                    till_number=finding.till_number,
+                    seq=finding.seq,
+                    ticket_id=finding.ticket_id,
+                    code=finding.code,
+                    message=finding.message,
+                )
+            elif held[1] != finding.message:
+                self.connection.execute(
+                    update(f).where(f.c.id == held[0]).values(message=finding.message)
+                )

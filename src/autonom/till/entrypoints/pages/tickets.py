@@ -61,6 +61,9 @@ def ticket_screen(
     if ticket.status is TicketStatus.MOVED:  # its lines went to another table meanwhile
         alert = Alert("info", "The lines of that ticket were moved to another table.")
         return back_to("/tickets", sessions, session, alert)
+    if ticket.status is TicketStatus.CLOSED:  # paid on another till (R3.2)
+        alert = Alert("info", "That ticket was paid on another till meanwhile.")
+        return back_to("/tickets", sessions, session, alert)
     return render(
         request,
         "ticket.html",
@@ -71,6 +74,7 @@ def ticket_screen(
         items=till.selling.search_items(q),
         q=q,
         void_reasons=VOID_REASONS,
+        offline_void_reason=OFFLINE_VOID_REASON,
     )
 
 
