@@ -19,12 +19,14 @@ fault met that push:
 
 Then the proxy passes through again and the round ends when the till's outbox is empty and
 its last upload succeeded. A fault that was not met in time is counted apart (``missed``)
-and not as a run. When the cashier's close is refused because the till saw the outage,
+and not as a run. Each till's first four rounds take each kind once, the later ones draw
+by ``WEIGHTS``. When the cashier's close is refused because the till saw the outage,
 the cashier chooses emergency mode, as on the page.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 import sqlite3
 import threading
@@ -68,8 +70,13 @@ class Fault:
             proxy.blackhole()
 
 
-def draw_fault(rng: random.Random) -> Fault:
-    kind = rng.choices(list(WEIGHTS), weights=list(WEIGHTS.values()))[0]
+def draw_fault(rng: random.Random, round_: int) -> Fault:
+    """The fault of a till's round: each kind once in its first rounds, then by weight."""
+    kinds = list(WEIGHTS)
+    if round_ < len(kinds):
+        kind = kinds[round_]
+    else:
+        kind = rng.choices(kinds, weights=list(WEIGHTS.values()))[0]
     if kind == "cut":
         return Fault(kind, cut_after=rng.randint(*CUT_BYTES))
     if kind == "delay":
@@ -157,8 +164,10 @@ class FaultHarness:
         watch = _Watch(self.stack, till, cashier)
         try:
             cashier.log_in()
-            while not self._done.is_set():
-                fault = draw_fault(rng)
+            for round_ in itertools.count():
+                if self._done.is_set():
+                    break
+                fault = draw_fault(rng, round_)
                 before = watch.look()
                 fault.set_on(till.proxy)
                 cashier.sell()
