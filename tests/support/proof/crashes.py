@@ -67,10 +67,10 @@ TILL_RANDOM_S = (0.02, 0.4)  # a random kill lands this long after the cashier l
 SERVER_RANDOM_S = (0.05, 1.0)
 TILL_LIFE_S = 1.5  # an armed till that has not crashed by then is killed (not reached)
 SERVER_LIFE_S = 2.0
+SERVER_DOWN_S = (0.0, 0.2)  # how long the server stays dead before it is restarted
 SALE_PAUSE_S = (0.2, 0.5)  # between two sales while the server crashes
 SERVICE_TILL = "tests.support.proof.service_till:sell"
 SERVICE_LAYER = "(service layer)"  # how the crashes of phase 2 are labelled
-SERVER_DOWN_S = (0.0, 0.2)  # how long the server stays dead before it is restarted
 
 
 @dataclass(frozen=True)
