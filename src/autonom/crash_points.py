@@ -1,4 +1,4 @@
-"""Named crash points: where the crash harness (tests/support/crash_harness.py, issue 9)
+"""Named crash points: where the crash harness (tests/support/proof/crashes.py, issue 9)
 kills a till or the server on purpose, to prove that nothing committed is lost or doubled.
 
 Inert unless the process was started with ``AUTONOM_CRASH_AT=<point>[:<nth>]``: the part's
