@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
+
 from autonom.devices.card_device import HttpCardDevice
 from autonom.devices.printer import ReceiptPrinter, StoreHeader, open_printer
 from autonom.domain.numbering import check_till_number
@@ -119,11 +121,20 @@ class Till:
         self.store.close()
 
 
-def bootstrap(settings: TillSettings, *, clock: Clock = utc_now) -> Till:
-    """Open the till's store and build its parts; ``Till.start`` starts the threads."""
+def bootstrap(
+    settings: TillSettings,
+    *,
+    clock: Clock = utc_now,
+    server_transport: httpx.BaseTransport | None = None,
+) -> Till:
+    """Open the till's store and build its parts; ``Till.start`` starts the threads.
+    ``server_transport`` carries the server link's requests (only tests pass one: an
+    in-process server, a partition)."""
     number = check_till_number(settings.number)
     store = TillStore(settings.data_dir, till_number=number, server_url=settings.server_url)
-    link = ServerLink(settings.server_url, number, credential=store.credential())
+    link = ServerLink(
+        settings.server_url, number, credential=store.credential(), transport=server_transport
+    )
     uploader = Uploader(store.path, link)
     store.after_commit(uploader.wake)
 

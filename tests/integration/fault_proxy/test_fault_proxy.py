@@ -16,10 +16,12 @@ import pytest
 from tests.support.fault_proxy import FaultProxy
 
 BIG = bytes(range(256)) * 64  # 16 KiB: big enough to be cut midway
+RECEIVED: list[bytes] = []  # the bodies of the POSTs the upstream read, in order
 
 
 class Upstream(BaseHTTPRequestHandler):
-    """A tiny keep-alive HTTP server: /health answers JSON, /big answers 16 KiB."""
+    """A tiny keep-alive HTTP server: /health answers JSON, /big answers 16 KiB, a POST
+    keeps its body in ``RECEIVED`` and answers 16 KiB."""
 
     protocol_version = "HTTP/1.1"
     wbufsize = -1  # one write per answer: no Nagle/delayed-ACK pause between header and body
@@ -31,6 +33,10 @@ class Upstream(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        RECEIVED.append(self.rfile.read(int(self.headers["Content-Length"])))
+        self.do_GET()
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # keep the test output clean
@@ -175,6 +181,23 @@ def test_cut_response_after_forwards_exactly_n_bytes_then_closes(
         client.get("/big")  # headers came, the body stopped midway
     proxy.pass_through()
     assert raw_get(proxy.port, "/big") == whole
+
+
+def test_an_answer_cut_midway_still_lets_the_whole_request_reach_the_server(
+    proxy: FaultProxy,
+) -> None:
+    """The fault a push fears most: the server got (and did) it all, the client cannot know."""
+    RECEIVED.clear()
+    proxy.cut_response_after(40)  # inside the status line and headers
+    with (
+        httpx.Client(base_url=proxy.url, timeout=2.0) as client,
+        pytest.raises(httpx.RemoteProtocolError),
+    ):
+        client.post("/operations", content=BIG)
+    deadline = time.monotonic() + 5
+    while not RECEIVED and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert RECEIVED == [BIG]
 
 
 def test_the_proxy_follows_its_upstream_when_that_refuses() -> None:

@@ -12,6 +12,7 @@ import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from autonom import crash_points
 from autonom.observability import configure_logging
 from autonom.server.adapters import SqlUnitOfWork, prepare_database
 from autonom.server.entrypoints.api import create_app
@@ -32,6 +33,13 @@ def serve(
     """Migrate the database and serve the API until Ctrl-C."""
     configure_logging("server")
     console = Console()
+    try:
+        armed = crash_points.arm_from_environment()
+    except ValueError as problem:
+        console.print(f"[red]Cannot start the server: {problem}[/red]")
+        raise typer.Exit(code=2) from problem
+    if armed is not None:
+        console.print(f"Crash point armed: {armed.value} (AUTONOM_CRASH_AT, for the crash harness)")
     if admin_token is None:
         admin_token = secrets.token_urlsafe(16)
         # Once, plainly, on the console that started the server; never to a log.

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from autonom.contracts import Operation, PushBatch, PushResult
+from autonom.crash_points import CrashPoint, crash_point
 from autonom.domain import BookingsMovedIn, BookingsMovedOut, Ticket, TicketClosed
 from autonom.domain.events import TICKET_EVENTS
 from autonom.server.adapters import SqlUnitOfWork
@@ -47,7 +48,9 @@ def push(*, uow: SqlUnitOfWork, till_number: int, batch: PushBatch) -> PushResul
             _apply(uow, till_number, plan.new)
             applied_through = plan.new[-1].seq
         uow.tills.advance(till_number, applied_through=applied_through, at=datetime.now(UTC))
+        crash_point(CrashPoint.SERVER_BEFORE_COMMIT)
         uow.commit()
+    crash_point(CrashPoint.SERVER_AFTER_COMMIT)
     return PushResult(
         applied_through=applied_through, applied=len(plan.new), skipped=len(plan.skipped)
     )
@@ -98,6 +101,7 @@ def _apply_ticket_events(
                     message=finding.message,
                 )
         uow.operations.add(till_number, op, at=now)
+        crash_point(CrashPoint.SERVER_INSIDE_BATCH)
         if isinstance(event, TicketClosed):
             uow.receipts.add(event, duplicate=reused)
             closes.append((op.seq, event))

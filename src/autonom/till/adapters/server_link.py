@@ -8,7 +8,7 @@ becomes a ``Refusal`` carrying the server's own code, message and detail.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -42,6 +42,7 @@ from autonom.contracts.server_functions import (
     SeatsHeld,
     SeatsIn,
 )
+from autonom.crash_points import CrashPoint, armed, crash_point
 from autonom.domain import Refusal
 from autonom.domain.errors import TICKET_NOT_FOUND
 from autonom.domain.sync_report import SyncReport
@@ -113,7 +114,11 @@ class ServerLink:
 
     def push(self, batch: PushBatch) -> PushResult:
         answer = self._call(
-            "POST", f"/tills/{self.till_number}/operations", json=batch.model_dump(mode="json")
+            "POST",
+            f"/tills/{self.till_number}/operations",
+            json=batch.model_dump(mode="json"),
+            # The crash harness's point between sending a batch and reading its answer.
+            trace=_crash_once_sent if armed(CrashPoint.TILL_PUSH_SENT) else None,
         )
         return self._parse(PushResult, answer)
 
@@ -263,6 +268,7 @@ class ServerLink:
         params: dict[str, Any] | None = None,
         timeout: httpx.Timeout | None = None,
         authenticated: bool = True,
+        trace: Callable[[str, dict[str, Any]], None] | None = None,
     ) -> Any:
         headers: dict[str, str] = {}
         if authenticated:
@@ -277,6 +283,7 @@ class ServerLink:
                 params=params,
                 headers=headers,
                 timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                extensions={"trace": trace} if trace is not None else None,
             )
         except httpx.HTTPError as error:
             raise ServerUnreachable(f"{type(error).__name__}: {error}") from error
@@ -298,6 +305,12 @@ class ServerLink:
             return model.model_validate(body)
         except ValidationError as error:
             raise ServerUnreachable(f"the server's answer is not a {model.__name__}") from error
+
+
+def _crash_once_sent(event: str, _info: dict[str, Any]) -> None:
+    """httpcore's trace: the request's body is on the wire, no answer read yet."""
+    if event == "http11.send_request_body.complete":
+        crash_point(CrashPoint.TILL_PUSH_SENT)
 
 
 def _refusal(status: int, body: Any) -> Refusal:

@@ -27,6 +27,7 @@ from types import TracebackType
 from typing import Self
 
 from autonom.contracts import Operation
+from autonom.crash_points import CrashPoint, crash_point
 from autonom.domain import Event, JournalEntry, Ticket
 from autonom.domain.journal import next_entry
 from autonom.till.adapters.card_payments import CardPaymentRepository
@@ -173,6 +174,7 @@ class SqliteUnitOfWork:
         """Write the new events' state, journal entries and outbox rows, then COMMIT."""
         try:
             self.write_pending()
+            crash_point(CrashPoint.TILL_BEFORE_COMMIT)
             self._conn.execute("COMMIT")
         except sqlite3.Error as error:
             self.rollback()

@@ -9,6 +9,7 @@ import structlog
 import typer
 import uvicorn
 
+from autonom import crash_points
 from autonom.observability import configure_logging
 from autonom.till.bootstrap import TillSettings, bootstrap
 from autonom.till.entrypoints.web import create_app
@@ -33,6 +34,13 @@ def serve(
     """Open the till's store, start its uploader and snapshot threads, and serve the cashier
     page until Ctrl-C. The page answers at once, also before the server is reachable."""
     configure_logging("till")
+    try:
+        armed = crash_points.arm_from_environment()
+    except ValueError as problem:
+        typer.echo(f"Cannot start till {number}: {problem}", err=True)
+        raise typer.Exit(code=2) from problem
+    if armed is not None:
+        log.warning("crash point armed", point=armed.value)
     settings = TillSettings(
         number=number,
         server_url=server_url,

@@ -21,6 +21,7 @@ from typing import Protocol
 
 import structlog
 
+from autonom.crash_points import CrashPoint, crash_point
 from autonom.devices.printer import PrinterUnavailable, ReceiptPrinter, StoreHeader, receipt_text
 from autonom.domain import (
     Item,
@@ -365,6 +366,7 @@ class Selling:
                 # only if nothing was charged.
                 self.card_payments.resolve_unfinished(ticket_id)
                 receipt = handlers.close_ticket(command, self.unit_of_work(), mode=self.modes)
+        crash_point(CrashPoint.TILL_BEFORE_PRINT)
         problem = self.print_receipt(receipt) if print_receipt else None
         return Closed(receipt, problem)
 

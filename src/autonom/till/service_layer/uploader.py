@@ -21,6 +21,7 @@ from typing import Protocol
 import structlog
 
 from autonom.contracts import CONTRACT_VERSION, Operation, PushBatch, PushResult, TillPosition
+from autonom.crash_points import CrashPoint, crash_point
 from autonom.domain import Refusal
 from autonom.domain.errors import SEQUENCE_GAP
 from autonom.till.adapters.outbox import Outbox
@@ -194,7 +195,9 @@ class Uploader:
                 realigned += 1
                 self._realign()
                 continue
+            crash_point(CrashPoint.TILL_ANSWER_RECEIVED)
             self._mark_sent_through(result.applied_through)
+            crash_point(CrashPoint.TILL_AFTER_MARK)
             applied += result.applied
             if result.applied_through < operations[-1].seq:
                 # The server holds less than we sent and said no gap: ask where it stands.
