@@ -19,7 +19,6 @@ missed), ``seed``.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import shutil
 import tempfile
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from bench.proof_report import finish
 from tests.support.databases import database_url
 from tests.support.fork_launcher import ForkLauncher
 from tests.support.proof import FaultHarness, Stack
@@ -59,20 +59,7 @@ def main() -> None:
     if not args.keep_data:
         shutil.rmtree(folder, ignore_errors=True)
 
-    result = {**report.summary(), "seed": seed}
-    for key, times in report.faults.most_common():
-        console.print(f"{times:>6}  {key}")
-    for finding in report.tally.findings[:50]:
-        console.print(f"[red]{finding}[/red]")
-    met = report.tally.clean
-    console.print(
-        f"{'met' if met else 'MISSED'}: lost {report.tally.lost}, duplicated "
-        f"{report.tally.duplicated}, unexpected {report.tally.unexpected} after "
-        f"{report.runs} faults ({report.receipts} receipts, {report.seconds:.0f} s)"
-    )
-    if args.json:
-        print(json.dumps(result))
-    raise SystemExit(0 if met else 1)
+    finish(console, report, report.faults, noun="faults", seed=seed, as_json=args.json)
 
 
 if __name__ == "__main__":
