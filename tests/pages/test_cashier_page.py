@@ -72,3 +72,39 @@ def test_cashier_books_two_items_on_a_table_pays_cash_and_sees_the_receipt(
         "unsent: 0 receipts · 0 ops", timeout=10_000
     )
     assert [r["number"] for r in server_receipts()] == [number]
+
+
+def test_the_polled_status_line_keeps_its_elements_so_a_tap_is_not_lost(
+    store: tuple[Part, Part], page: Page
+) -> None:
+    """The status line is fetched every second and morphed in place: the Log out button
+    and the tickets link a finger may be on are the same elements after a poll, and a
+    changed figure (the unsent counter) still shows."""
+    _, till = store
+    page.goto(till.url)
+    page.get_by_test_id("login-operator-1").click()
+    for digit in "1111":
+        page.get_by_test_id(f"pin-key-{digit}").click()
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("nav-tickets")).to_be_visible()
+    page.evaluate(
+        """() => { window.heldLogout = document.querySelector('[data-testid=logout]');
+                   window.heldLink = document.querySelector('[data-testid=nav-tickets]'); }"""
+    )
+    for _ in range(2):  # two polls answered and swapped in
+        with page.expect_response(lambda answer: "/status-line" in answer.url):
+            pass
+    page.wait_for_function("() => htmx && !document.querySelector('.htmx-swapping')")
+    held = page.evaluate(
+        "() => [window.heldLogout.isConnected, window.heldLink.isConnected,"
+        " window.heldLogout === document.querySelector('[data-testid=logout]')]"
+    )
+    assert held == [True, True, True]
+    page.get_by_test_id("table-3").click()
+    expect(page.get_by_test_id("ticket-title")).to_have_text("Table 3")
+    page.get_by_test_id("item-100").click()
+    expect(page.get_by_test_id("ticket-total")).to_contain_text("2.40")
+    # The counter the poll brings changes in place (1 op or more, then back to 0).
+    expect(page.get_by_test_id("unsent-count")).to_contain_text(
+        "unsent: 0 receipts", timeout=10_000
+    )

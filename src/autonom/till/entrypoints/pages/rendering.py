@@ -3,6 +3,7 @@ the status line and the alerts, redirecting back with an alert, and the form's t
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from autonom.domain import Refusal, errors
 from autonom.till.bootstrap import Till
 from autonom.till.entrypoints.sessions import Alert, Session, Sessions
+from autonom.till.service_layer.status import StatusLine
 from autonom.web import templates_for
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
@@ -28,7 +30,15 @@ WHAT_TO_DO = {
 Text = Annotated[str, Form()]
 
 
-templates = templates_for(TEMPLATES)
+def status_fingerprint(status: StatusLine, session: Session | None) -> str:
+    """A short fingerprint of what the status line shows. The page polls the line with the
+    fingerprint it has; an unchanged line is answered 204 and left in place, so a button
+    under the cashier's finger is not replaced mid-tap."""
+    who = None if session is None else (session.operator_number, session.operator_name)
+    return hashlib.blake2b(repr((status, who)).encode(), digest_size=8).hexdigest()
+
+
+templates = templates_for(TEMPLATES, filters={"fingerprint": status_fingerprint})
 
 
 def render(

@@ -24,6 +24,7 @@ from autonom.till.entrypoints.pages.rendering import (
     local,
     refused,
     render,
+    status_fingerprint,
     templates,
 )
 from autonom.till.entrypoints.sessions import Alert
@@ -97,12 +98,17 @@ def favicon() -> Response:
 
 
 @router.get("/status-line")
-def status_line(request: Request, till: TillDep, session: OptionalPageSessionDep) -> Response:
-    """The status line alone; the page polls it so the unsent counter stays current."""
+def status_line(
+    request: Request, till: TillDep, session: OptionalPageSessionDep, shown: str = ""
+) -> Response:
+    """The status line alone; the page polls it so the unsent counter stays current. The
+    line the page already shows (its fingerprint ``shown``) is not sent again: 204, and
+    htmx leaves it in place."""
+    status = till.selling.status()
+    if shown == status_fingerprint(status, session):
+        return Response(status_code=204)
     # htmx names the page the line sits on: the dialog's answer goes back there.
     here = urlsplit(request.headers.get("HX-Current-URL", "/")).path
     return templates.TemplateResponse(
-        request,
-        "_status.html",
-        {"status": till.selling.status(), "session": session, "here": here},
+        request, "_status.html", {"status": status, "session": session, "here": here}
     )
