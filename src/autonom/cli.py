@@ -120,6 +120,30 @@ def till_sync(
     raise typer.Exit(code=follow_sync(url, operator, pin, sync_now=now))
 
 
+@till_app.command("credential")
+def till_credential(
+    url: Annotated[str, typer.Option(help="The running till's page")] = "http://127.0.0.1:8010",
+    operator: Annotated[int, typer.Option(help="The manager who installs it")] = 1,
+    pin: Annotated[
+        str, typer.Option(envvar="AUTONOM_PIN", prompt=True, hide_input=True, help="Her PIN")
+    ] = "",
+    credential: Annotated[
+        str,
+        typer.Option(
+            envvar="AUTONOM_TILL_CREDENTIAL",
+            prompt=True,
+            hide_input=True,
+            help="The credential the back office issued (till's page, New credential)",
+        ),
+    ] = "",
+) -> None:
+    """Install the credential the back office issued to a replaced or restored till; it
+    sends what it holds at once, as a new log."""
+    from autonom.till.entrypoints.sync_cli import install_credential
+
+    raise typer.Exit(code=install_credential(url, operator, pin, credential))
+
+
 @app.command("card-device")
 def card_device(
     driven_by: Annotated[int, typer.Option(help="The till that drives this device, 1–999")],

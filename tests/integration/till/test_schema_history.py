@@ -58,7 +58,7 @@ def a_till_with_history(folder: Path) -> tuple[Path, list[Operation]]:
         with till.store.lock:
             outbox = Outbox(till.store.conn)
             sent = outbox.next_batch(SENT_BEFORE)
-            outbox.mark_sent_through(SENT_BEFORE)
+            outbox.mark_sent(1, SENT_BEFORE)
     finally:
         till.stop()
     return folder / DB_FILE, sent
