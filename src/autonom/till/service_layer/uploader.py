@@ -183,8 +183,9 @@ class Uploader:
                 self._retry.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
                 continue
-            except Exception:  # a bug must not end the thread: the till keeps uploading
+            except Exception as error:  # a bug must not end the thread: the till keeps uploading
                 log.exception("uploader failed")
+                self._note_error(f"the upload failed ({type(error).__name__}); call support")
                 self._stop.wait(MAX_BACKOFF)
                 continue
             backoff = FIRST_BACKOFF
