@@ -23,6 +23,7 @@ from fastapi.testclient import TestClient
 from autonom.contracts import CONTRACT_VERSION
 from autonom.domain import Operator, PaymentMethod
 from autonom.till.bootstrap import Till, TillSettings, bootstrap
+from autonom.till.entrypoints.web import create_app
 from autonom.till.service_layer.commands import Tendered
 from autonom.web import MAX_BODY_BYTES
 from tests.integration.server.till_log import (
@@ -178,6 +179,8 @@ def assert_shown(store: Store, till: Till, code: str) -> None:
     assert kept["code"] == code
     assert kept["to_do"]
     assert kept["message"]
+    line = TestClient(create_app(till)).get("/status-line").text  # the cashier's page
+    assert f'data-testid="push-refused" data-code="{code}"' in " ".join(line.split())
     unsent = till.selling.status().unsent_operations
     sell(till)
     assert till.selling.status().unsent_operations == unsent + 3
@@ -192,7 +195,18 @@ def bad_credential(store: Store) -> None:
     till.uploader.start()
     sell(till)
     assert_shown(store, till, "BAD_CREDENTIAL")
-    till.snapshot.install_credential(manager(till), store.renew())
+    credential = store.renew()
+    page = TestClient(create_app(till))
+    cashier = page.post("/api/login", json={"operator_number": ANNA, "pin": "1111"})
+    installed = page.post(
+        "/api/credential",
+        json={"credential": credential},
+        headers={"Authorization": f"Bearer {cashier.json()['token']}"},
+    )
+    assert (installed.status_code, installed.json()["code"]) == (403, "NOT_ALLOWED")
+    assert page.post(f"/login/{MARIA}", data={"pin": "3333"}).status_code == 200
+    answer = page.post("/credential", data={"credential": credential})  # the manager, the form
+    assert "Credential installed" in answer.text
     assert_applied(store, till)
 
 
