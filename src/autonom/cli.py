@@ -103,13 +103,17 @@ def till(
     )
 
 
+TillUrl = Annotated[str, typer.Option("--url", help="The running till's page")]
+Pin = Annotated[
+    str, typer.Option(envvar="AUTONOM_PIN", prompt=True, hide_input=True, help="Her PIN")
+]
+
+
 @till_app.command("sync")
 def till_sync(
-    url: Annotated[str, typer.Option(help="The running till's page")] = "http://127.0.0.1:8010",
+    url: TillUrl = "http://127.0.0.1:8010",
     operator: Annotated[int, typer.Option(help="The operator who answers for the till")] = 1,
-    pin: Annotated[
-        str, typer.Option(envvar="AUTONOM_PIN", prompt=True, hide_input=True, help="Her PIN")
-    ] = "",
+    pin: Pin = "",
     now: Annotated[
         bool, typer.Option(help="Answer the 'server available again' dialog: synchronise now")
     ] = True,
@@ -122,11 +126,9 @@ def till_sync(
 
 @till_app.command("credential")
 def till_credential(
-    url: Annotated[str, typer.Option(help="The running till's page")] = "http://127.0.0.1:8010",
+    url: TillUrl = "http://127.0.0.1:8010",
     operator: Annotated[int, typer.Option(help="The manager who installs it")] = 1,
-    pin: Annotated[
-        str, typer.Option(envvar="AUTONOM_PIN", prompt=True, hide_input=True, help="Her PIN")
-    ] = "",
+    pin: Pin = "",
     credential: Annotated[
         str,
         typer.Option(

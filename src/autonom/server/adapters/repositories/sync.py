@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -132,43 +132,27 @@ class TillRepository(Repository):
 
     def open_log(self, number: int, log_id: str, *, after: TillLog, at: datetime) -> TillLog:
         """Start the till's next log, ``log_id``, at position 0."""
-        log = TillLog(
-            log_id=log_id,
-            log_number=after.log_number + 1,
-            claimed=True,
-            started_at=at,
-            applied_through=0,
-        )
+        log = TillLog(log_id, after.log_number + 1, claimed=True, started_at=at, applied_through=0)
         self.connection.execute(
-            t.till_logs.insert().values(
-                store_id=self.store_id,
-                till_number=number,
-                log_id=log.log_id,
-                log_number=log.log_number,
-                claimed=True,
-                started_at=at,
-                applied_through=0,
-            )
+            t.till_logs.insert().values(store_id=self.store_id, till_number=number, **asdict(log))
         )
         return log
 
     def claim_log(self, number: int, log: TillLog, log_id: str) -> TillLog:
         """The till's log whose id the server made takes the till database's own id."""
-        lg = t.till_logs
-        self.connection.execute(
-            update(lg)
-            .where(
-                lg.c.store_id == self.store_id,
-                lg.c.till_number == number,
-                lg.c.log_number == log.log_number,
-            )
-            .values(log_id=log_id, claimed=True)
-        )
+        self._set(number, log, log_id=log_id, claimed=True)
         return replace(log, log_id=log_id, claimed=True)
 
     def advance(self, number: int, log: TillLog, *, applied_through: int, at: datetime) -> None:
         """Move the position of the till's ``log`` to ``applied_through`` after a push at
         ``at``; the till's last refusal is mended by it."""
+        self._set(number, log, applied_through=applied_through, last_push_at=at)
+        r = t.push_refusals
+        self.connection.execute(
+            delete(r).where(r.c.store_id == self.store_id, r.c.till_number == number)
+        )
+
+    def _set(self, number: int, log: TillLog, **values: Any) -> None:
         lg = t.till_logs
         self.connection.execute(
             update(lg)
@@ -177,11 +161,7 @@ class TillRepository(Repository):
                 lg.c.till_number == number,
                 lg.c.log_number == log.log_number,
             )
-            .values(applied_through=applied_through, last_push_at=at)
-        )
-        r = t.push_refusals
-        self.connection.execute(
-            delete(r).where(r.c.store_id == self.store_id, r.c.till_number == number)
+            .values(**values)
         )
 
     def refused(self, number: int, *, code: str, message: str, at: datetime) -> None:
