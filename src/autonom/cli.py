@@ -103,13 +103,17 @@ def till(
     )
 
 
+TillUrl = Annotated[str, typer.Option("--url", help="The running till's page")]
+Pin = Annotated[
+    str, typer.Option(envvar="AUTONOM_PIN", prompt=True, hide_input=True, help="Her PIN")
+]
+
+
 @till_app.command("sync")
 def till_sync(
-    url: Annotated[str, typer.Option(help="The running till's page")] = "http://127.0.0.1:8010",
+    url: TillUrl = "http://127.0.0.1:8010",
     operator: Annotated[int, typer.Option(help="The operator who answers for the till")] = 1,
-    pin: Annotated[
-        str, typer.Option(envvar="AUTONOM_PIN", prompt=True, hide_input=True, help="Her PIN")
-    ] = "",
+    pin: Pin = "",
     now: Annotated[
         bool, typer.Option(help="Answer the 'server available again' dialog: synchronise now")
     ] = True,
@@ -118,6 +122,28 @@ def till_sync(
     from autonom.till.entrypoints.sync_cli import follow_sync
 
     raise typer.Exit(code=follow_sync(url, operator, pin, sync_now=now))
+
+
+@till_app.command("credential")
+def till_credential(
+    url: TillUrl = "http://127.0.0.1:8010",
+    operator: Annotated[int, typer.Option(help="The manager who installs it")] = 1,
+    pin: Pin = "",
+    credential: Annotated[
+        str,
+        typer.Option(
+            envvar="AUTONOM_TILL_CREDENTIAL",
+            prompt=True,
+            hide_input=True,
+            help="The credential the back office issued (till's page, New credential)",
+        ),
+    ] = "",
+) -> None:
+    """Install the credential the back office issued to a replaced or restored till; it
+    sends what it holds at once, as a new log."""
+    from autonom.till.entrypoints.sync_cli import install_credential
+
+    raise typer.Exit(code=install_credential(url, operator, pin, credential))
 
 
 @app.command("card-device")

@@ -28,12 +28,13 @@ from autonom.domain.events import Event, check_event
 
 MAX_BATCH = 500
 
-CONTRACT_VERSION = 3
+CONTRACT_VERSION = 4
 """The version of the push and heartbeat contracts this code speaks (docs/sync-protocol.md
 § "Contract versions"). A till sends it with each push; none means 1. Version 2 adds the
 booking's ``issued_number``, the moves of lines between tickets and the documents that
 are not tickets (issue 8); version 3 the ``owner_changed`` of a reintegration's merge
-(R3.2) and a ticket's ``follows`` (issue 9)."""
+(R3.2) and a ticket's ``follows`` (issue 9); version 4 the till database's ``log_id`` on
+the push, the registration and the position (issue 9)."""
 
 WireEvent = Annotated[Event, Field(discriminator="kind")]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(WireEvent)
@@ -124,6 +125,8 @@ class Versioned(Inbound):
 
 class PushBatch(Versioned):
     operations: list[Operation] = Field(min_length=1, max_length=MAX_BATCH)
+    # The till database's log (contract 4); none (a till of contract 1-3): the till's current.
+    log_id: UUID | None = None
 
     @field_validator("operations")
     @classmethod
@@ -140,16 +143,22 @@ class PushBatch(Versioned):
 
 
 class PushResult(BaseModel):
-    """``applied_through`` is the highest sequence the server holds for the till after this push."""
+    """``applied_through`` is the highest sequence the server holds of the till's log
+    ``log_id`` after this push (the batch's log; contract 4, absent from older servers)."""
 
     applied_through: int
     applied: int
     skipped: int
+    log_id: UUID | None = None
 
 
 class TillPosition(BaseModel):
+    """How far the server holds the till's log ``log_id`` (its current one when not asked
+    for a log; 0 for a log it does not hold)."""
+
     till_number: int
     applied_through: int
+    log_id: UUID | None = None
 
 
 class TillRegistration(Inbound):
@@ -158,6 +167,9 @@ class TillRegistration(Inbound):
         Annotated[str, Field(max_length=limits.MAX_ENROLMENT_CODE_LENGTH), NO_CONTROL_CHARACTERS]
         | None
     ) = None
+    # The till database's log (contract 4): the same database registering again (its first
+    # answer lost) gets a fresh credential instead of TILL_TAKEN.
+    log_id: UUID | None = None
 
 
 class TillRegistered(BaseModel):

@@ -60,6 +60,9 @@ BAD_CREDENTIAL = "BAD_CREDENTIAL"
 WRONG_TILL = "WRONG_TILL"
 SEQUENCE_GAP = "SEQUENCE_GAP"
 SEQUENCE_CONFLICT = "SEQUENCE_CONFLICT"
+# A till database's log id the server does not hold, under a credential issued before the
+# till's last log started (a copy of a till, or a replaced till without a new credential).
+LOG_MISMATCH = "LOG_MISMATCH"
 FOREIGN_RANGE = "FOREIGN_RANGE"
 UNKNOWN_TILL = "UNKNOWN_TILL"
 CONTRACT_TOO_NEW = "CONTRACT_TOO_NEW"

@@ -153,6 +153,7 @@ def bootstrap(
         name=settings.name or f"till {number}",
         interval=settings.snapshot_interval,
         on_registered=uploader.wake,
+        on_credential_installed=uploader.credential_installed,
     )
     station = StationStore(store.path, settings.data_dir / LOG_DIR, number)
     modes = ModeKeeper(

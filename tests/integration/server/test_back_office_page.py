@@ -23,6 +23,7 @@ from tests.integration.server.till_log import (
     TillLog,
     heartbeat,
     mode_event,
+    push,
     register,
 )
 
@@ -304,3 +305,25 @@ def test_page_errors_are_pages_and_api_errors_stay_json(server: TestClient) -> N
     api = server.get("/api/v1/tills/0/mode-events", headers={"Authorization": "Bearer x"})
     assert api.headers["content-type"] == "application/json"
     assert api.json()["code"] == "ADMIN_REQUIRED"
+
+
+def test_a_refused_push_and_a_new_credential_are_on_the_tills_page(server: TestClient) -> None:
+    till = register(server, 10)
+    log_in(server)
+    assert "till-refusal" not in texts(page(server, "/tills/10"))
+    issued = server.post(f"{PAGE}/tills/10/credential")  # the button: shown once, here
+    assert issued.status_code == 200, issued.text
+    credential = text(issued.text, "new-credential-value")
+    assert credential not in page(server, "/tills/10")  # only in the answer to the button
+    till.sale()
+    operations = till.operations()
+    refused = push(server, till, operations)  # the till still has its old credential
+    assert refused.json()["code"] == "BAD_CREDENTIAL"
+    html = page(server, "/tills/10")
+    shown = text(html, "till-refusal")
+    assert "BAD_CREDENTIAL" in shown
+    assert "install" in shown  # what to do, in plain words
+    assert "BAD_CREDENTIAL" in text(page(server, "/tills"), "till-refusal-10")
+    till.credential = credential
+    assert push(server, till, operations).status_code == 200
+    assert "till-refusal" not in texts(page(server, "/tills/10"))  # mended: gone

@@ -31,7 +31,8 @@ Mutation = Callable[[list[dict[str, Any]]], None]
 
 
 class Database:
-    """Every row of every server table, to prove a refused request wrote nothing."""
+    """Every row of every server table, to prove a refused request wrote nothing — but the
+    record of the refusal itself (``push_refusals``, for the back office)."""
 
     def __init__(self, url: str) -> None:
         self.engine = create_engine(database_url(url))
@@ -43,6 +44,7 @@ class Database:
                     (tuple(row) for row in connection.execute(select(table))), key=repr
                 )
                 for table in metadata.sorted_tables
+                if table.name != "push_refusals"
             }
 
 

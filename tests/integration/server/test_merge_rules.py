@@ -141,7 +141,9 @@ def new_store(engine: Engine) -> int:
     ensure_store(engine, store_id)
     with SqlUnitOfWork(engine, store_id) as uow:
         for number in (10, 11):
-            uow.tills.add(number=number, name=f"Till {number}", credential_hash="-", at=AT)
+            uow.tills.add(
+                number=number, name=f"Till {number}", credential_hash="-", log_id=None, at=AT
+            )
         uow.commit()
     return store_id
 

@@ -5,6 +5,7 @@ PostgreSQL). Released migrations are never edited: history only grows."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -111,7 +112,7 @@ def booking_json(ticket: Ticket) -> str:
     return json.dumps(bookings)
 
 
-def fill_old_database(engine: Engine, till: TillLog) -> Ticket:
+def fill_old_database(engine: Engine, till: TillLog) -> tuple[Ticket, list[dict[str, Any]]]:
     """A store that sold one ticket on till 10, flagged something and, where the schema
     has the heartbeat, reported a mode and two mode events."""
     ticket = till.sale(table=3, items=2)
@@ -240,7 +241,7 @@ def fill_old_database(engine: Engine, till: TillLog) -> Ticket:
                     state="emergency",
                     received_at=AT,
                 )
-    return ticket
+    return ticket, operations
 
 
 def test_database_of_every_earlier_revision_upgrades_with_its_rows_and_takes_pushes(
@@ -248,7 +249,7 @@ def test_database_of_every_earlier_revision_upgrades_with_its_rows_and_takes_pus
 ) -> None:
     till = TillLog(10)
     till.credential = CREDENTIAL
-    old_ticket = fill_old_database(old_engine, till)
+    old_ticket, operations_held = fill_old_database(old_engine, till)
     had_heartbeat = revision >= "0002"
 
     engine = prepare_database(db_url, store_id=1)
@@ -279,6 +280,16 @@ def test_database_of_every_earlier_revision_upgrades_with_its_rows_and_takes_pus
             assert [f.code for f in uow.back_office.flags()] == ["UNKNOWN_TICKET"]
             (till_record,) = uow.back_office.tills()
             assert till_record.applied_through == till.seq
+            # 0012: the position is the till's first log's, its operations that log's; the
+            # log's id the server made, so the till upgraded in place claims it.
+            first_log = uow.tills.log(10)
+            assert first_log is not None
+            assert (first_log.log_number, first_log.claimed) == (1, False)
+            assert (till_record.log_number, till_record.last_refusal) == (1, None)
+            assert uow.operations.op_ids_at(10, 1, [1, till.seq]) == {
+                1: operations_held[0]["op_id"],
+                till.seq: operations_held[-1]["op_id"],
+            }
             if had_heartbeat:
                 assert till_record.mode == "emergency"
                 assert till_record.station_settings.auto_return_s == 90
@@ -299,6 +310,12 @@ def test_database_of_every_earlier_revision_upgrades_with_its_rows_and_takes_pus
         shared = server.get(f"/api/v1/tickets/{new_ticket.ticket_id}", headers=till.auth)
         assert shared.status_code == 200, shared.text
         assert len(shared.json()["bookings"]) == 2
+        # The till upgraded in place (its database got a log id of its own) goes on.
+        till.sale()
+        upgraded = {"contract": 4, "log_id": str(uuid.uuid4()), "operations": till.operations()}
+        answer = server.post("/api/v1/tills/10/operations", json=upgraded, headers=till.auth)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["applied_through"] == till.seq
         answer = heartbeat(server, till, mode_event(3), mode_event(4, "ONLINE"), mode="live")
         assert answer.status_code == 200, answer.text
         assert answer.json()["events_through"] == 4
@@ -317,7 +334,7 @@ def test_a_store_rolled_back_to_the_json_bookings_gets_them_back_as_rows(db_url:
     engine = create_database_engine(db_url)
     try:
         migrate(engine, "0003")
-        old_ticket = fill_old_database(engine, till)
+        old_ticket, _ = fill_old_database(engine, till)
         migrate(engine)
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))

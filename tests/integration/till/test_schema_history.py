@@ -58,7 +58,7 @@ def a_till_with_history(folder: Path) -> tuple[Path, list[Operation]]:
         with till.store.lock:
             outbox = Outbox(till.store.conn)
             sent = outbox.next_batch(SENT_BEFORE)
-            outbox.mark_sent_through(SENT_BEFORE)
+            outbox.mark_sent(1, SENT_BEFORE)
     finally:
         till.stop()
     return folder / DB_FILE, sent
@@ -100,6 +100,8 @@ def test_a_till_file_of_every_released_version_opens_sells_and_uploads_in_order(
     till = make_till(old.parent, master_data=False)  # today's code opens the old file
     try:
         assert till.store.conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        log_id = till.store.log_id()  # migration 8: a log id of its own, its rows' seqs kept
+        assert log_id.version == 4
         selling = till.selling
         assert [t.table for t in selling.open_tickets()] == [4]
         table = selling.open_ticket(ANNA, 4)  # the old open table, not a new one
@@ -113,6 +115,8 @@ def test_a_till_file_of_every_released_version_opens_sells_and_uploads_in_order(
     finally:
         till.stop()
 
+    with sqlite3.connect(old) as db:  # the same id for as long as the file lives
+        assert db.execute("SELECT log_id FROM till_log").fetchone()[0] == str(log_id)
     server = SequencedServer(applied=list(sent))
     uploader = Uploader(old, server)
     try:

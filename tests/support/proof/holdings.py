@@ -129,13 +129,15 @@ def read_only_engine(db_url: str) -> Engine:
 
 
 def read_position(engine: Engine, till_number: int) -> int:
-    """The server's ``applied_through`` of ``till_number`` (0 before its first push)."""
-    p = tables.till_positions
+    """The server's ``applied_through`` of ``till_number``'s current log (0 before its first
+    push)."""
+    lg = tables.till_logs
     with engine.connect() as db:
         position = db.execute(
-            select(p.c.applied_through).where(
-                p.c.store_id == STORE_ID, p.c.till_number == till_number
-            )
+            select(lg.c.applied_through)
+            .where(lg.c.store_id == STORE_ID, lg.c.till_number == till_number)
+            .order_by(lg.c.log_number.desc())
+            .limit(1)
         ).scalar()
     return int(position or 0)
 

@@ -37,7 +37,7 @@ def test_a_booking_on_the_wire_keeps_the_shape_deployed_tills_read() -> None:
 
 
 def test_a_push_without_a_contract_version_is_version_1() -> None:
-    assert CONTRACT_VERSION == 3
+    assert CONTRACT_VERSION == 4
     operation = {
         "seq": 1,
         "op_id": str(uuid.uuid4()),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
+from uuid import UUID
 
 from autonom.contracts import (
     MasterData,
@@ -447,7 +448,7 @@ class SequencedServer:
             raise ServerUnreachable("read timed out")  # applied, but the till never hears
         return result
 
-    def position(self) -> TillPosition:
+    def position(self, log_id: UUID | None = None) -> TillPosition:
         if not self.reachable:
             raise ServerUnreachable("connection refused")
-        return TillPosition(till_number=10, applied_through=self.applied_through)
+        return TillPosition(till_number=10, applied_through=self.applied_through, log_id=log_id)

@@ -40,7 +40,7 @@ def test_rows_marked_sent_are_no_longer_counted_or_pushed(till: TillUnderTest) -
     till.sell("200")
     outbox = outbox_of(till)
 
-    outbox.mark_sent_through(3)
+    outbox.mark_sent(1, 3)
 
     assert outbox.unsent_count() == 3
     assert [op.seq for op in outbox.next_batch(limit=100)] == [4, 5, 6]
@@ -51,7 +51,7 @@ def test_realigning_to_the_servers_position_resends_what_it_lost(till: TillUnder
     till.sell("100")
     till.sell("200")
     outbox = outbox_of(till)
-    outbox.mark_sent_through(6)
+    outbox.mark_sent(1, 6)
 
     outbox.realign(2)  # the server was restored from an older backup
 

@@ -11,6 +11,7 @@ from autonom.server.adapters.repositories import (
     DayCloseRecord,
     FlagRecord,
     ReceiptRecord,
+    RefusalRecord,
     SyncReportRecord,
     TillRecord,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "DayCloseRecord",
     "FlagRecord",
     "ReceiptRecord",
+    "RefusalRecord",
     "SqlUnitOfWork",
     "SyncReportRecord",
     "TillRecord",

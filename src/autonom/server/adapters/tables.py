@@ -101,16 +101,38 @@ tills = Table(
     Column("name", String(80), nullable=False),
     Column("credential_hash", String(64), nullable=False),
     Column("registered_at", UtcDateTime, nullable=False),
+    # A new log opens only under a credential issued after the till's last log started.
+    Column("credential_issued_at", UtcDateTime, nullable=False),
     Index("ix_tills_credential", "store_id", "credential_hash"),
 )
 
-till_positions = Table(
-    "till_positions",
+# Each till database's log, with the highest sequence applied of it (docs/sync-protocol.md
+# §4): a replaced till continues as a new log, numbered 1, 2, … per till. A log whose id the
+# server made (a till registered without one, or before 0012) is not ``claimed`` yet.
+till_logs = Table(
+    "till_logs",
     metadata,
     Column("store_id", Integer, primary_key=True, autoincrement=False),
     Column("till_number", Integer, primary_key=True, autoincrement=False),
+    Column("log_id", String(36), primary_key=True),
+    Column("log_number", Integer, nullable=False),
+    Column("claimed", Boolean, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
     Column("applied_through", BigInteger, nullable=False),
     Column("last_push_at", UtcDateTime, nullable=True),
+    UniqueConstraint("store_id", "till_number", "log_number"),
+)
+
+# The last push of each till the server refused: what the back office shows until it is
+# mended (a later push applied).
+push_refusals = Table(
+    "push_refusals",
+    metadata,
+    Column("store_id", Integer, primary_key=True, autoincrement=False),
+    Column("till_number", Integer, primary_key=True, autoincrement=False),
+    Column("code", String(40), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("refused_at", UtcDateTime, nullable=False),
 )
 
 operations = Table(
@@ -120,6 +142,7 @@ operations = Table(
     Column("id", AutoId, primary_key=True, autoincrement=True),
     Column("store_id", Integer, nullable=False),
     Column("till_number", Integer, nullable=False),
+    Column("log_number", Integer, nullable=False),  # the till's log (till_logs) it belongs to
     Column("seq", BigInteger, nullable=False),
     Column("op_id", String(36), nullable=False),
     Column("kind", String(40), nullable=False),
@@ -128,7 +151,7 @@ operations = Table(
     Column("recorded_at", UtcDateTime, nullable=False),
     Column("applied_at", UtcDateTime, nullable=False),
     Column("payload", Text, nullable=False),
-    UniqueConstraint("store_id", "till_number", "seq"),
+    UniqueConstraint("store_id", "till_number", "log_number", "seq"),
     UniqueConstraint("store_id", "op_id"),
     Index("ix_operations_document", "store_id", "document_id", "id"),
 )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
 from itertools import pairwise
 
 from autonom.contracts import Operation
@@ -97,3 +99,43 @@ def op_ids_reused(*, new: Sequence[Operation], stored_op_ids: set[str]) -> None:
             f"Operation {reused[0]} was already pushed at another sequence.",
             status=409,
         )
+
+
+@dataclass(frozen=True)
+class TillLog:
+    """One log of a till as the server holds it (``till_logs``): each till database pushes
+    its own, numbered 1, 2, … per till. ``claimed``: the id came from a till (a log the
+    server made an id for, at a registration without one or by migration 0012, is not)."""
+
+    log_id: str
+    log_number: int
+    claimed: bool
+    started_at: datetime
+    applied_through: int
+
+
+class LogChoice(Enum):
+    """Where a batch with a log id the server does not hold goes."""
+
+    OPEN = "open"  # a new log of the till, at position 0
+    CLAIM = "claim"  # the till's current log, whose id the server made: it takes the till's
+
+
+def place_unknown_log(*, current: TillLog, credential_issued_at: datetime) -> LogChoice:
+    """A log id the server has not seen: a replaced till (a new database) continues as a new
+    log once the back office issued it a credential after the till's last log started; a
+    till upgraded in place claims its log whose id the server made; anything else is
+    ``LOG_MISMATCH`` — one credential opens at most one new log."""
+    if credential_issued_at > current.started_at:
+        return LogChoice.OPEN
+    if not current.claimed:
+        return LogChoice.CLAIM
+    raise Refusal(
+        errors.LOG_MISMATCH,
+        "This till database's log is not the one the server holds for this till (log "
+        f"{current.log_number}), and its credential was issued before that log started. If "
+        "this till was replaced or restored, issue it a new credential in the back office "
+        "and install it on the till; then it continues as a new log.",
+        status=409,
+        detail={"log_number": current.log_number},
+    )

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 import structlog
 from fastapi import FastAPI
 
 import autonom
-from autonom.server.adapters import prepare_database
+from autonom.server import service_layer as handlers
+from autonom.server.adapters import SqlUnitOfWork, prepare_database
 from autonom.server.entrypoints import (
     back_office_page,
     back_office_routes,
@@ -21,6 +23,7 @@ from autonom.server.entrypoints import (
 )
 from autonom.server.entrypoints.deps import ServerContext
 from autonom.server.entrypoints.errors import install_error_handlers
+from autonom.server.entrypoints.push_refusals import PushRefusals
 from autonom.server.settings import ServerSettings
 from autonom.web import BodyLimit
 
@@ -52,6 +55,18 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.state.context = ServerContext(settings=settings, engine=engine, admin_token=admin_token)
     install_error_handlers(app, page_errors=back_office_page.page_error)
     app.add_middleware(BodyLimit)
+
+    def record(till_number: int, code: str, message: str) -> None:
+        handlers.record_push_refusal(
+            uow=SqlUnitOfWork(engine, settings.store_id),
+            till_number=till_number,
+            code=code,
+            message=message,
+            now=datetime.now(UTC),
+        )
+
+    # Outside the body limit: its 413 is a refused push too.
+    app.add_middleware(PushRefusals, record=record)
     app.include_router(till_routes.router, prefix=API_PREFIX)
     app.include_router(back_office_routes.router, prefix=API_PREFIX)
     app.include_router(server_functions_routes.router, prefix=API_PREFIX)

@@ -36,6 +36,7 @@ from autonom.server.entrypoints.deps import (
     UnitOfWorkDep,
 )
 from autonom.server.entrypoints.errors import ADMIN_REQUIRED
+from autonom.server.entrypoints.schemas import PushRefusalPublic
 from autonom.web import templates_for
 
 PAGE = "/back-office"
@@ -172,6 +173,20 @@ def put_station_settings(
     return RedirectResponse(f"{PAGE}/tills/{number}?saved=true", status_code=303)
 
 
+@router.post("/tills/{number}/credential")
+def renew_credential(
+    request: Request,
+    number: int,
+    _admin: AdminPageDep,
+    uow: UnitOfWorkDep,
+    read_uow: ReadUnitOfWorkDep,
+) -> Response:
+    """A new credential for the till, shown once on its page (issue 9): a replaced or
+    restored till continues as a new log once a manager installed it there."""
+    issued = handlers.renew_credential(uow=uow, number=number, now=datetime.now(UTC))
+    return _till_page(request, read_uow, number, credential=issued.credential)
+
+
 @router.get("/sync-reports")
 def sync_reports(request: Request, _admin: AdminPageDep, uow: ReadUnitOfWorkDep) -> Response:
     """The sync report of every reintegration (R3.3), newest first."""
@@ -205,8 +220,10 @@ def _till_page(
     saved: bool = False,
     problems: list[str] | None = None,
     typed: dict[str, Any] | None = None,
+    credential: str | None = None,
 ) -> Response:
     history = handlers.till_history(uow=uow, number=number, limit=HISTORY_LENGTH)
+    refused = history.till.last_refusal if history.till else None
     quiet = quiet_for(history.till.reported_at, datetime.now(UTC)) if history.till else None
     limits = StationSettingsPublic.model_json_schema()["properties"]["auto_return_s"]
     return render(
@@ -221,4 +238,6 @@ def _till_page(
         saved=saved,
         problems=problems or [],
         history_length=HISTORY_LENGTH,
+        refusal=PushRefusalPublic.of(refused) if refused else None,
+        credential=credential,
     )

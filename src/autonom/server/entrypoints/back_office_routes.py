@@ -77,8 +77,9 @@ def list_mode_events(
 def renew_credential(
     number: PathTillNumber, _admin: AdminDep, uow: UnitOfWorkDep
 ) -> TillRegistered:
-    """A new credential for a replaced till; the old one stops working."""
-    return handlers.renew_credential(uow=uow, number=number)
+    """A new credential for a replaced or restored till; the old one stops working, and the
+    till's first push under it with a log the server does not hold opens a new log."""
+    return handlers.renew_credential(uow=uow, number=number, now=datetime.now(UTC))
 
 
 @router.put("/tax-rates/{code}", response_model=TaxRatePublic)

@@ -7,14 +7,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from autonom.contracts import StationSettingsPublic
 from autonom.contracts.master_data import TaxPercent, TaxRateName
 from autonom.domain import PaymentMethod, PaymentTotal, ReceiptRange, Role, TaxTotal
 from autonom.domain.admission import AdmissionState
 from autonom.domain.card import CardPaymentState
-from autonom.server.adapters import DayCloseRecord
+from autonom.domain.push_refusals import push_advice
+from autonom.server.adapters import DayCloseRecord, RefusalRecord
 from autonom.server.domain.day_report import DayReport
 
 
@@ -22,6 +23,30 @@ class Health(BaseModel):
     status: Literal["ok", "degraded"]
     database: Literal["ok", "down"]
     server_time: datetime | None = None
+
+
+class PushRefusalPublic(BaseModel):
+    """A refused push: its code and message, when, and in plain words what happened and
+    what to do (``autonom.domain.push_refusals``)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    message: str
+    refused_at: datetime
+    happened: str
+    to_do: str
+
+    @classmethod
+    def of(cls, record: RefusalRecord) -> PushRefusalPublic:
+        advice = push_advice(record.code)
+        return cls(
+            code=record.code,
+            message=record.message,
+            refused_at=record.refused_at,
+            happened=advice.happened,
+            to_do=advice.to_do,
+        )
 
 
 class TillPublic(BaseModel):
@@ -33,13 +58,22 @@ class TillPublic(BaseModel):
     till_number: int
     name: str
     registered_at: datetime
+    log_number: int = Field(description="its current log: 1, then 2 once replaced, …")
     applied_through: int
     last_push_at: datetime | None
+    last_refusal: PushRefusalPublic | None = Field(
+        description="the last push the server refused, until a later one is applied"
+    )
     mode: str | None = Field(description="the mode of its server link when it last reported")
     activity: str | None = Field(description="alive or stalled (R1.3), as last reported")
     reported_at: datetime | None = Field(description="when the server got its last report")
     unsent_operations: int | None = Field(description="operations not yet pushed, as reported")
     station_settings: StationSettingsPublic
+
+    @field_validator("last_refusal", mode="before")
+    @classmethod
+    def _advised(cls, refusal: object) -> object:
+        return PushRefusalPublic.of(refusal) if isinstance(refusal, RefusalRecord) else refusal
 
 
 class TaxRateIn(BaseModel):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated
+from uuid import UUID
 
 import structlog
 from fastapi import APIRouter, Query, status
@@ -93,7 +94,12 @@ def register_till(
     return registered
 
 
-@router.post("/tills/{number}/operations", response_model=PushResult, tags=["sync"])
+@router.post(
+    "/tills/{number}/operations",
+    response_model=PushResult,
+    response_model_exclude_none=True,  # a till of contract 1-3 gets the answer it knows
+    tags=["sync"],
+)
 def push_operations(
     number: PathTillNumber, batch: PushBatch, till: TillDep, uow: UnitOfWorkDep
 ) -> PushResult:
@@ -129,9 +135,15 @@ def make_sync_report(
 
 
 @router.get("/tills/{number}/position", response_model=TillPosition, tags=["sync"])
-def till_position(number: PathTillNumber, till: TillDep, uow: ReadUnitOfWorkDep) -> TillPosition:
-    """Where the till's next push starts: the highest sequence the server holds."""
-    return handlers.till_position(uow=uow, number=till)
+def till_position(
+    number: PathTillNumber,
+    till: TillDep,
+    uow: ReadUnitOfWorkDep,
+    log: Annotated[UUID | None, Query(description="the till database's log id")] = None,
+) -> TillPosition:
+    """Where the till's next push of its log ``log`` (default: its current one) starts: the
+    highest sequence the server holds of it."""
+    return handlers.till_position(uow=uow, number=till, log_id=log)
 
 
 @router.post("/tills/{number}/heartbeat", response_model=HeartbeatAck, tags=["heartbeat"])

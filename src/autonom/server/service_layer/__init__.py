@@ -49,6 +49,7 @@ from autonom.server.service_layer.sync_reports import (
 from autonom.server.service_layer.tills import (
     authenticate_till,
     check_same_till,
+    record_push_refusal,
     register_till,
     renew_credential,
     secrets_match,
@@ -83,6 +84,7 @@ __all__ = [
     "put_station_settings",
     "read_catalog",
     "receive_heartbeat",
+    "record_push_refusal",
     "register_till",
     "renew_credential",
     "scan_at_gate",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from uuid import UUID
 
 from autonom.contracts import Operation, PushBatch, PushResult
 from autonom.crash_points import CrashPoint, crash_point
@@ -14,10 +15,13 @@ from autonom.domain.events import TICKET_EVENTS
 from autonom.server.adapters import SqlUnitOfWork
 from autonom.server.domain import (
     TICKET_FLAG_CODES,
+    LogChoice,
     TicketFinding,
+    TillLog,
     check_events,
     follow_up_chain,
     op_ids_reused,
+    place_unknown_log,
     plan_push,
     project_family,
     receipt_findings,
@@ -27,33 +31,62 @@ from autonom.server.service_layer import card_payments, documents, gate, server_
 
 
 def push(*, uow: SqlUnitOfWork, till_number: int, batch: PushBatch) -> PushResult:
-    """Apply a batch from ``till_number`` exactly once, in one transaction."""
+    """Apply a batch from ``till_number`` exactly once, in one transaction, to the till's
+    log the batch names (its current one for a till of contract 1-3)."""
     operations = batch.operations
     check_events(till_number=till_number, operations=operations)
+    now = datetime.now(UTC)
     with uow:
         # Held until commit: a second process pushing the same batch waits here, then
         # sees the new position and skips (PostgreSQL row lock; SQLite's BEGIN IMMEDIATE).
-        applied_through = uow.tills.position(till_number, lock=True)
+        log = _log_of(uow, till_number, None if batch.log_id is None else str(batch.log_id), now)
+        applied_through = log.applied_through
         held = [op.seq for op in operations if op.seq <= applied_through]
         plan = plan_push(
             applied_through=applied_through,
             operations=operations,
-            stored_op_ids=uow.operations.op_ids_at(till_number, held) if held else {},
+            stored_op_ids=(
+                uow.operations.op_ids_at(till_number, log.log_number, held) if held else {}
+            ),
         )
         if plan.new:
             op_ids_reused(
                 new=plan.new,
                 stored_op_ids=uow.operations.stored_op_ids([str(op.op_id) for op in plan.new]),
             )
+            uow.operations.for_log(log.log_number)
             _apply(uow, till_number, plan.new)
             applied_through = plan.new[-1].seq
-        uow.tills.advance(till_number, applied_through=applied_through, at=datetime.now(UTC))
+        uow.tills.advance(till_number, log, applied_through=applied_through, at=now)
         crash_point(CrashPoint.SERVER_BEFORE_COMMIT)
         uow.commit()
     crash_point(CrashPoint.SERVER_AFTER_COMMIT)
     return PushResult(
-        applied_through=applied_through, applied=len(plan.new), skipped=len(plan.skipped)
+        applied_through=applied_through,
+        applied=len(plan.new),
+        skipped=len(plan.skipped),
+        log_id=None if batch.log_id is None else UUID(log.log_id),  # a till of contract 4
     )
+
+
+def _log_of(uow: SqlUnitOfWork, till_number: int, log_id: str | None, now: datetime) -> TillLog:
+    """The till's log the batch goes to, its row locked to commit: the one it names, the
+    till's current one for a batch naming none, or — a log id the server does not hold —
+    a new log or the claimed current one (``place_unknown_log``), or LOG_MISMATCH."""
+    log = uow.tills.log(till_number, log_id, lock=True)
+    if log is not None:
+        return log
+    assert log_id is not None  # every registered till has a current log
+    # One at a time per till: the till's row is held while a log is opened or claimed.
+    issued_at = uow.tills.credential_issued_at(till_number, lock=True)
+    log = uow.tills.log(till_number, log_id, lock=True)  # opened meanwhile by another push
+    if log is not None:
+        return log
+    current = uow.tills.log(till_number, lock=True)
+    assert current is not None
+    if place_unknown_log(current=current, credential_issued_at=issued_at) is LogChoice.OPEN:
+        return uow.tills.open_log(till_number, log_id, after=current, at=now)
+    return uow.tills.claim_log(till_number, current, log_id)
 
 
 def _apply(uow: SqlUnitOfWork, till_number: int, operations: Sequence[Operation]) -> None:

@@ -27,12 +27,15 @@ def make_sync_report(
             kept = uow.sync_reports.get(report_id)
             assert kept is not None
             return kept
-        # Never past what the server holds of the till's log: the report says what was done.
-        through = min(request.through_seq, uow.tills.position(till_number))
+        # Never past what the server holds of the till's (current) log: the report says what
+        # was done.
+        log = uow.tills.log(till_number)
+        assert log is not None  # every registered till has one
+        through = min(request.through_seq, log.applied_through)
         first = min(request.first_seq, through + 1)
         scope = ReportScope(report_id, till_number, first, through, request.since)
-        history = uow.sync_reports.ticket_history(till_number, first, through)
-        touched, applied = uow.sync_reports.touched(till_number, first, through)
+        history = uow.sync_reports.ticket_history(till_number, log.log_number, first, through)
+        touched, applied = uow.sync_reports.touched(till_number, log.log_number, first, through)
         touched |= {follow_up_id(ticket_id) for ticket_id in touched}
         named = {r.event.ticket_id for r in history}
         tickets = {t.ticket_id: t for t in (uow.tickets.get(i) for i in sorted(named)) if t}

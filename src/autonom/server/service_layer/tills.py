@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime
+from uuid import UUID
 
 from autonom.contracts import TillPosition, TillRegistered, TillRegistration
 from autonom.domain import Refusal
@@ -56,29 +57,44 @@ def register_till(
             status=403,
         )
     credential = secrets.token_urlsafe(32)
+    log_id = None if registration.log_id is None else str(registration.log_id)
     with uow:
         added = uow.tills.add(
             number=number,
             name=registration.name or f"Till {number}",
             credential_hash=credential_hash(credential),
+            log_id=log_id,
             at=now,
         )
-        if not added:
+        if not added and not _registers_again(uow, number, log_id):
             raise Refusal(
                 codes.TILL_TAKEN,
                 f"Till {number} is already registered; a replaced till gets a new credential "
                 "from the back office.",
                 status=409,
             )
+        if not added:  # its first answer was lost: a fresh credential, the old one ends
+            uow.tills.set_credential(number, credential_hash(credential), issued_at=None)
         uow.commit()
     return TillRegistered(till_number=number, credential=credential)
 
 
-def renew_credential(*, uow: SqlUnitOfWork, number: int) -> TillRegistered:
-    """Give a replaced till a new credential; the old one stops working at once."""
+def _registers_again(uow: SqlUnitOfWork, number: int, log_id: str | None) -> bool:
+    """The till database that holds the till's current log registers again (the answer to
+    its registration was lost): the same log id. Its credential does not count as newly
+    issued, so it opens no new log."""
+    if log_id is None:
+        return False
+    current = uow.tills.log(number)
+    return current is not None and current.claimed and current.log_id == log_id
+
+
+def renew_credential(*, uow: SqlUnitOfWork, number: int, now: datetime) -> TillRegistered:
+    """Give a replaced or restored till a new credential; the old one stops working at once,
+    and the first push under it with a log id the server does not hold opens a new log."""
     credential = secrets.token_urlsafe(32)
     with uow:
-        if not uow.tills.set_credential(number, credential_hash(credential)):
+        if not uow.tills.set_credential(number, credential_hash(credential), issued_at=now):
             raise Refusal(codes.UNKNOWN_TILL, f"Till {number} is not registered.", status=404)
         uow.commit()
     return TillRegistered(till_number=number, credential=credential)
@@ -109,7 +125,25 @@ def check_same_till(*, authenticated: int, path_number: int) -> None:
         )
 
 
-def till_position(*, uow: SqlUnitOfWork, number: int) -> TillPosition:
-    """The highest sequence of the till's log that the server holds."""
+def till_position(*, uow: SqlUnitOfWork, number: int, log_id: UUID | None) -> TillPosition:
+    """The highest sequence of the till's log ``log_id`` (None: its current one) that the
+    server holds; 0 for a log it does not hold (yet)."""
     with uow:
-        return TillPosition(till_number=number, applied_through=uow.tills.position(number))
+        log = uow.tills.log(number, None if log_id is None else str(log_id))
+    if log is None:
+        return TillPosition(till_number=number, applied_through=0, log_id=log_id)
+    return TillPosition(
+        till_number=number, applied_through=log.applied_through, log_id=UUID(log.log_id)
+    )
+
+
+def record_push_refusal(
+    *, uow: SqlUnitOfWork, till_number: int, code: str, message: str, now: datetime
+) -> None:
+    """Keep the refusal of a push of a registered till for the back office, in its own
+    transaction (the push's own was rolled back); a later push applied clears it."""
+    with uow:
+        if not uow.tills.is_registered(till_number):
+            return  # nobody to show it for: a number no till holds
+        uow.tills.refused(till_number, code=code, message=message, at=now)
+        uow.commit()

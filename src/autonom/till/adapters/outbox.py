@@ -99,10 +99,11 @@ class Outbox:
             for r in rows
         ]
 
-    def mark_sent_through(self, applied_through: int) -> None:
-        """The server holds every operation up to ``applied_through``."""
+    def mark_sent(self, first: int, through: int) -> None:
+        """The server confirmed the operations ``first``–``through`` (of the batch it was
+        sent: never beyond it, so a row the server has not seen is never marked)."""
         self._conn.execute(
-            "UPDATE outbox SET sent = 1 WHERE sent = 0 AND seq <= ?", (applied_through,)
+            "UPDATE outbox SET sent = 1 WHERE sent = 0 AND seq BETWEEN ? AND ?", (first, through)
         )
 
     def realign(self, applied_through: int) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, TypeVar
 from urllib.parse import quote
+from uuid import UUID
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -122,8 +123,11 @@ class ServerLink:
         )
         return self._parse(PushResult, answer)
 
-    def position(self) -> TillPosition:
-        return self._parse(TillPosition, self._call("GET", f"/tills/{self.till_number}/position"))
+    def position(self, log_id: UUID | None = None) -> TillPosition:
+        """How far the server holds this till's log ``log_id`` (None: its current one)."""
+        params = None if log_id is None else {"log": str(log_id)}
+        answer = self._call("GET", f"/tills/{self.till_number}/position", params=params)
+        return self._parse(TillPosition, answer)
 
     def heartbeat(self, report: HeartbeatReport) -> HeartbeatAck:
         """Report the mode and the logged changes; the answer holds the station settings."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -222,6 +223,21 @@ MIGRATIONS: tuple[str, ...] = (
         through INTEGER NOT NULL
     );
     """,
+    # 8: this database's log id (issue 9), a UUID4 made once, here: when a database is
+    # created, or the first time an older one is opened (its rows keep their seqs). The
+    # server keeps positions per till and log, so a replaced till (a new database) starts
+    # a log of its own instead of colliding with the old one's seqs.
+    # The id is a random UUID4 made in SQL (version 4, variant 10xx).
+    """
+    CREATE TABLE till_log (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        log_id TEXT NOT NULL
+    );
+    INSERT INTO till_log (id, log_id) VALUES (1, lower(
+        hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2)
+        || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2)
+        || '-' || hex(randomblob(6))));
+    """,
 )
 
 
@@ -254,6 +270,12 @@ def connect(path: Path) -> sqlite3.Connection:
 def checkpoint(conn: sqlite3.Connection) -> None:
     """Copy the write-ahead log into the database without blocking writers (PASSIVE)."""
     conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+def read_log_id(conn: sqlite3.Connection) -> uuid.UUID:
+    """This database's log id (migration 8), the same for as long as the file lives."""
+    row = conn.execute("SELECT log_id FROM till_log WHERE id = 1").fetchone()
+    return uuid.UUID(row[0])
 
 
 def migrate(conn: sqlite3.Connection) -> int:
@@ -325,6 +347,11 @@ class TillStore:
             )
         self.conn.execute("UPDATE till_identity SET server_url = ? WHERE id = 1", (server_url,))
         return till_number
+
+    def log_id(self) -> uuid.UUID:
+        """This database's log id: every push and the registration carry it."""
+        with self.lock:
+            return read_log_id(self.conn)
 
     def credential(self) -> str | None:
         """The credential the server issued at registration, if the till has registered."""

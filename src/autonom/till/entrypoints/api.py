@@ -22,6 +22,7 @@ from autonom.till.entrypoints.schemas import (
     MAX_UNSENT_LISTED,
     BookingIn,
     CloseIn,
+    CredentialIn,
     LoginIn,
     MasterDataRefreshed,
     ModeLogEntry,
@@ -64,6 +65,15 @@ def log_in(body: LoginIn, till: TillDep, sessions: SessionsDep) -> SessionPublic
     session = sessions.log_in(operator)
     return SessionPublic(
         token=session.token, operator_number=operator.number, name=operator.name, role=operator.role
+    )
+
+
+@router.post("/credential", status_code=status.HTTP_204_NO_CONTENT, tags=["session"])
+def install_credential(body: CredentialIn, till: TillDep, session: ApiSessionDep) -> None:
+    """A manager installs the credential the back office issued to this till (403
+    NOT_ALLOWED for another role); a refused push is tried again at once."""
+    till.snapshot.install_credential(
+        till.selling.operator(session.operator_number), body.credential
     )
 
 

@@ -39,6 +39,12 @@ class LoginIn(Inbound):
     pin: str = Field(max_length=8)
 
 
+class CredentialIn(Inbound):
+    """A credential the back office issued, as a manager installs it."""
+
+    credential: str = Field(max_length=200)
+
+
 class SessionPublic(BaseModel):
     """A login: send ``token`` as ``Authorization: Bearer <token>`` with every later call."""
 
@@ -257,6 +263,18 @@ class SyncProgressPublic(BaseModel):
     seconds_left: float | None
 
 
+class PushRefusedPublic(BaseModel):
+    """The push the server refused, until one goes through (issue 9)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    message: str
+    happened: str
+    to_do: str
+    at: datetime
+
+
 class TillStatus(BaseModel):
     """What the status line shows (R2.7); also the till's health check."""
 
@@ -275,6 +293,9 @@ class TillStatus(BaseModel):
     emergency_mode: bool = Field(description="receipts are documented offline now")
     server_problem: str | None
     upload_problem: str | None
+    push_refused: PushRefusedPublic | None = Field(
+        description="the push the server refused: code, what happened, what to do"
+    )
     unsent_operations: int
     unsent_receipts: int
     master_data_version: int | None

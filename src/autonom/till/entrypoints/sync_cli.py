@@ -3,6 +3,9 @@ point 7). It logs in to the till's JSON API as an operator, answers the "server 
 again" dialog with "synchronise now" if asked to, and shows a Rich progress bar of what the
 till reports (``GET /api/status``: ``sync`` while it reintegrates, else the unsent count)
 until nothing is left unsent. The till does the work; this only watches and renders.
+
+``autonom till credential``: a manager installs the credential the back office issued to a
+replaced or restored till, through the same JSON API (``POST /api/credential``).
 """
 
 from __future__ import annotations
@@ -22,20 +25,45 @@ def follow_sync(url: str, operator: int, pin: str, *, sync_now: bool) -> int:
     """0 once the till is live with nothing unsent; 2 when it cannot be reached or the login
     is refused; 130 on Ctrl-C (the till goes on by itself)."""
     with httpx.Client(base_url=url.rstrip("/"), timeout=5.0) as till:
-        try:
-            answer = till.post("/api/login", json={"operator_number": operator, "pin": pin})
-        except httpx.HTTPError as error:
-            console.print(f"[red]The till at {url} does not answer: {error}[/red]")
+        if not _log_in(till, operator, pin):
             return 2
-        if answer.status_code != 200:
-            console.print(f"[red]{_refusal(answer)}[/red]")
-            return 2
-        till.headers["Authorization"] = f"Bearer {answer.json()['token']}"
         try:
             return _follow(till, sync_now=sync_now)
         except KeyboardInterrupt:
             console.print("Stopped watching; the till goes on synchronising by itself.")
             return 130
+
+
+def install_credential(url: str, operator: int, pin: str, credential: str) -> int:
+    """0 once the till installed ``credential``; 2 when it cannot be reached, the login is
+    refused, or the till refuses it (not a manager, not a credential)."""
+    with httpx.Client(base_url=url.rstrip("/"), timeout=5.0) as till:
+        if not _log_in(till, operator, pin):
+            return 2
+        try:
+            answer = till.post("/api/credential", json={"credential": credential})
+        except httpx.HTTPError as error:
+            console.print(f"[red]The till at {url} does not answer: {error}[/red]")
+            return 2
+        if answer.status_code != 204:
+            console.print(f"[red]{_refusal(answer)}[/red]")
+            return 2
+    console.print("Credential installed: the till sends its documents to the server now.")
+    return 0
+
+
+def _log_in(till: httpx.Client, operator: int, pin: str) -> bool:
+    """Log in to the till's JSON API as ``operator``; say why not when it fails."""
+    try:
+        answer = till.post("/api/login", json={"operator_number": operator, "pin": pin})
+    except httpx.HTTPError as error:
+        console.print(f"[red]The till at {till.base_url} does not answer: {error}[/red]")
+        return False
+    if answer.status_code != 200:
+        console.print(f"[red]{_refusal(answer)}[/red]")
+        return False
+    till.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+    return True
 
 
 def _follow(till: httpx.Client, *, sync_now: bool) -> int:

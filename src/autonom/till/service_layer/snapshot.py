@@ -8,6 +8,7 @@ in a background thread: nothing here ever holds up a sale.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import Protocol
 import structlog
 
 from autonom.contracts import MasterData, TillRegistered, TillRegistration
-from autonom.domain import Refusal
+from autonom.domain import Operator, Refusal, Role, errors
 from autonom.till.adapters.repository import to_text
 from autonom.till.adapters.server_link import ServerUnreachable
 from autonom.till.adapters.store import TillStore
@@ -59,12 +60,46 @@ def register_till(
     before it is used). Raises ServerUnreachable, or Refusal (e.g. TILL_TAKEN)."""
     credential = store.credential()
     if credential is None:
-        registered = link.register(TillRegistration(name=name, enrolment_code=enrolment_code))
+        # The log id makes a second registration of this database (its first answer lost)
+        # get a fresh credential instead of TILL_TAKEN.
+        registered = link.register(
+            TillRegistration(name=name, enrolment_code=enrolment_code, log_id=store.log_id())
+        )
         credential = registered.credential
         store.save_credential(credential, to_text(clock()))
         log.info("till registered", till_number=store.till_number)
     link.credential = credential
     return credential
+
+
+# A credential as the server issues it (43 characters of URL-safe base64); a little room.
+CREDENTIAL = re.compile(r"[A-Za-z0-9_-]{20,200}")
+MAY_INSTALL_CREDENTIALS = frozenset({Role.MANAGER, Role.ADMIN})
+
+
+def install_credential(
+    store: TillStore, link: Enrolment, *, operator: Operator, credential: str, clock: Clock
+) -> None:
+    """Install the credential the back office issued to this till (a replaced or restored
+    till, issue 9): a manager's action. Kept durably before it is used; from then on the
+    till's pushes carry it, and its log continues as a new log on the server."""
+    if operator.role not in MAY_INSTALL_CREDENTIALS:
+        raise Refusal(
+            errors.NOT_ALLOWED,
+            f"{operator.name} may not install a credential: a manager does.",
+            status=403,
+        )
+    credential = credential.strip()
+    if not CREDENTIAL.fullmatch(credential):
+        raise Refusal(
+            errors.INVALID_INPUT,
+            "That is not a credential: copy the whole of it from the back office (till's "
+            "page, New credential), 43 letters, digits, - and _.",
+            status=422,
+        )
+    store.save_credential(credential, to_text(clock()))
+    link.credential = credential
+    log.info("credential installed", till_number=store.till_number, operator=operator.number)
 
 
 def refresh_master_data(uow: TillUnitOfWork, link: MasterDataFeed) -> int:
@@ -99,6 +134,7 @@ class SnapshotKeeper:
         name: str = "",
         interval: float = REFRESH_INTERVAL,
         on_registered: Callable[[], None] | None = None,
+        on_credential_installed: Callable[[], None] | None = None,
     ) -> None:
         self._store = store
         self._link = link
@@ -108,6 +144,7 @@ class SnapshotKeeper:
         self._name = name
         self._interval = interval
         self._on_registered = on_registered
+        self._on_credential_installed = on_credential_installed
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -128,6 +165,17 @@ class SnapshotKeeper:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+    def install_credential(self, operator: Operator, credential: str) -> None:
+        """A manager installs the credential the back office issued (``install_credential``);
+        a push the server refused is tried again at once."""
+        install_credential(
+            self._store, self._link, operator=operator, credential=credential, clock=self._clock
+        )
+        self._registered = True
+        self._problem = None
+        if self._on_credential_installed is not None:
+            self._on_credential_installed()
 
     def refresh_now(self) -> int:
         """Register if needed and refresh the snapshot at once (the page's button).

@@ -25,7 +25,7 @@ from autonom.till.service_layer.modes import ModeView
 from autonom.till.service_layer.progress import ProgressTracker, SyncProgress
 from autonom.till.service_layer.snapshot import LinkState
 from autonom.till.service_layer.unit_of_work import TillReadUnitOfWork
-from autonom.till.service_layer.uploader import UploadState
+from autonom.till.service_layer.uploader import PushRefused, UploadState
 
 StatusIcon = Literal["synced", "unsent", "outage", "returning", "emergency", "operator_unreachable"]
 """The status icon (R2.7): live and in sync, live with unsent documents, the server lost
@@ -70,6 +70,9 @@ class StatusLine:
     emergency_mode: bool
     server_problem: str | None
     upload_problem: str | None
+    # The push the server refused (issue 9): its code, what happened, what to do; the till
+    # keeps selling, its operations wait in the outbox.
+    push_refused: PushRefused | None
     unsent_operations: int
     unsent_receipts: int
     master_data_version: int | None
@@ -112,6 +115,7 @@ def status_line(
         emergency_mode=view.sales_offline,
         server_problem=link.problem,
         upload_problem=upload.last_error,
+        push_refused=upload.refusal,
         unsent_operations=unsent,
         unsent_receipts=unsent_receipts,
         master_data_version=info.version,

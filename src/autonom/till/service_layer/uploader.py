@@ -4,8 +4,14 @@ A background thread with its own SQLite connection and short transactions, so it
 holds up a sale (invariant 1). A commit wakes it at once (``wake``), so in live mode a sale
 reaches the server within milliseconds; with the server gone it backs off from 0.2 s,
 doubling to 5 s. The server skips what it already holds, so resending is always safe; on
-SEQUENCE_GAP the till asks the server's position and resends from there. The outbox's SQL
-is the ``Outbox`` adapter's; the uploader only decides what to push and when.
+SEQUENCE_GAP the till asks the server's position and resends from there. Every push names
+this database's log (``log_id``), and only the operations of the batch sent that the
+answer confirms for that log are marked sent. A push the server refuses is kept as the
+upload's ``refusal`` (its code, what happened, what to do) for the status line; the till
+keeps selling, mends what it can (a gap, a batch too large) and retries a refusal a person
+must mend slowly — at once when a new credential is installed (``credential_installed``).
+The outbox's SQL is the ``Outbox`` adapter's; the uploader only decides what to push and
+when.
 """
 
 from __future__ import annotations
@@ -17,16 +23,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
+from uuid import UUID
 
 import structlog
 
 from autonom.contracts import CONTRACT_VERSION, Operation, PushBatch, PushResult, TillPosition
 from autonom.crash_points import CrashPoint, crash_point
 from autonom.domain import Refusal
-from autonom.domain.errors import SEQUENCE_GAP
+from autonom.domain.errors import BODY_TOO_LARGE, SEQUENCE_GAP
+from autonom.domain.push_refusals import push_advice
 from autonom.till.adapters.outbox import Outbox
 from autonom.till.adapters.server_link import ServerUnreachable
-from autonom.till.adapters.store import checkpoint, connect
+from autonom.till.adapters.store import checkpoint, connect, read_log_id
 
 log = structlog.get_logger(__name__)
 
@@ -49,15 +57,35 @@ class PushTarget(Protocol):
 
     def push(self, batch: PushBatch) -> PushResult: ...
 
-    def position(self) -> TillPosition: ...
+    def position(self, log_id: UUID | None = None) -> TillPosition: ...
+
+
+@dataclass(frozen=True)
+class PushRefused:
+    """The server refused this till's push (issue 9): what the status line shows until a
+    push goes through — the code and message, and in plain words what happened and what to
+    do (``autonom.domain.push_refusals``)."""
+
+    code: str
+    message: str
+    happened: str
+    to_do: str
+    at: datetime
+
+    @classmethod
+    def of(cls, refusal: Refusal, at: datetime) -> PushRefused:
+        advice = push_advice(refusal.code)
+        return cls(refusal.code, refusal.message, advice.happened, advice.to_do, at)
 
 
 @dataclass(frozen=True)
 class UploadState:
-    """What the page shows about the upload: the last problem, if any."""
+    """What the page shows about the upload: the last problem, if any, and the push the
+    server refused (until one goes through)."""
 
     last_error: str | None
     last_success: datetime | None
+    refusal: PushRefused | None = None
 
 
 class Uploader:
@@ -65,6 +93,7 @@ class Uploader:
 
     def __init__(self, db_path: Path, link: PushTarget, *, batch_size: int = BATCH_SIZE) -> None:
         self._conn = connect(db_path)
+        self._log_id = read_log_id(self._conn)
         self._outbox = Outbox(self._conn)
         self._conn_lock = threading.Lock()
         self._link = link
@@ -72,9 +101,11 @@ class Uploader:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._retry = threading.Event()  # set: the link is back, do not wait out the backoff
+        self._renewed = threading.Event()  # set: a credential was installed, retry a refusal
         self._thread: threading.Thread | None = None
         self._last_error: str | None = None
         self._last_success: datetime | None = None
+        self._refusal: PushRefused | None = None
         self._after_push: list[Callable[[], object]] = []
 
     def after_push(self, callback: Callable[[], object]) -> None:
@@ -90,7 +121,7 @@ class Uploader:
             return self._outbox.unsent_count()
 
     def state(self) -> UploadState:
-        return UploadState(self._last_error, self._last_success)
+        return UploadState(self._last_error, self._last_success, self._refusal)
 
     # -- the thread ----------------------------------------------------------------------
 
@@ -107,9 +138,16 @@ class Uploader:
         self._retry.set()
         self._wake.set()
 
+    def credential_installed(self) -> None:
+        """A new credential is in place: a refused push is tried again at once."""
+        self._renewed.set()
+        self._retry.set()
+        self._wake.set()
+
     def stop(self) -> None:
         self._stop.set()
         self._retry.set()
+        self._renewed.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -121,6 +159,7 @@ class Uploader:
         while not self._stop.is_set():
             self._wake.clear()
             self._retry.clear()
+            self._renewed.clear()
             self._checkpoint()  # here, in every round, also during an outage of days
             if self._link.credential is None:
                 # Not registered yet: registration wakes us; nothing to report meanwhile.
@@ -135,7 +174,8 @@ class Uploader:
                 continue
             except Refusal as refusal:
                 self._note_error(f"server refused the upload: {refusal.code}: {refusal.message}")
-                self._stop.wait(REFUSED_BACKOFF)
+                self._refusal = PushRefused.of(refusal, datetime.now().astimezone())
+                self._renewed.wait(REFUSED_BACKOFF)  # a new credential ends the wait
                 continue
             except sqlite3.Error as error:
                 # Usually a momentary SQLITE_BUSY beside a sale's commit: retry soon.
@@ -143,8 +183,9 @@ class Uploader:
                 self._retry.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
                 continue
-            except Exception:  # a bug must not end the thread: the till keeps uploading
+            except Exception as error:  # a bug must not end the thread: the till keeps uploading
                 log.exception("uploader failed")
+                self._note_error(f"the upload failed ({type(error).__name__}); call support")
                 self._stop.wait(MAX_BACKOFF)
                 continue
             backoff = FIRST_BACKOFF
@@ -187,16 +228,21 @@ class Uploader:
                 break
             try:
                 result = self._link.push(
-                    PushBatch(operations=operations, contract=CONTRACT_VERSION)
+                    PushBatch(operations=operations, contract=CONTRACT_VERSION, log_id=self._log_id)
                 )
             except Refusal as refusal:
+                if refusal.code == BODY_TOO_LARGE and len(operations) > 1:
+                    self._batch_size = max(1, len(operations) // 2)  # smaller from now on
+                    continue
                 if refusal.code != SEQUENCE_GAP or realigned >= MAX_REALIGN:
                     raise
                 realigned += 1
                 self._realign()
                 continue
             crash_point(CrashPoint.TILL_ANSWER_RECEIVED)
-            self._mark_sent_through(result.applied_through)
+            if result.log_id is not None and result.log_id != self._log_id:
+                raise ServerUnreachable("the server answered for another log")
+            self._mark_confirmed(operations, result.applied_through)
             crash_point(CrashPoint.TILL_AFTER_MARK)
             applied += result.applied
             if result.applied_through < operations[-1].seq:
@@ -206,6 +252,7 @@ class Uploader:
                 realigned += 1
                 self._realign()
         self._last_error = None
+        self._refusal = None
         self._last_success = datetime.now().astimezone()
         return applied
 
@@ -213,14 +260,19 @@ class Uploader:
         with self._conn_lock:
             return self._outbox.next_batch(self._batch_size)
 
-    def _mark_sent_through(self, applied_through: int) -> None:
-        with self._conn_lock:
-            self._outbox.mark_sent_through(applied_through)
+    def _mark_confirmed(self, batch: list[Operation], applied_through: int) -> None:
+        """Mark sent the operations of ``batch`` the answer confirms: those up to
+        ``applied_through`` of this log, never one beyond the batch (after a restored
+        backup, the server may hold more of the log than this database sent)."""
+        through = min(applied_through, batch[-1].seq)
+        if through >= batch[0].seq:
+            with self._conn_lock:
+                self._outbox.mark_sent(batch[0].seq, through)
 
     def _realign(self) -> None:
-        """Make the sent marks agree with the server's position: everything up to it is
-        there, everything after it must be (re)sent."""
-        position = self._link.position()
+        """Make the sent marks agree with the server's position of this log: everything up
+        to it is there, everything after it must be (re)sent."""
+        position = self._link.position(self._log_id)
         log.info(
             "upload realigned to the server's position", applied_through=position.applied_through
         )

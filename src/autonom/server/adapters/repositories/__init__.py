@@ -6,6 +6,7 @@ from autonom.server.adapters.repositories.back_office import (
     BackOfficeQueries,
     FlagRecord,
     ReceiptRecord,
+    RefusalRecord,
     TillRecord,
 )
 from autonom.server.adapters.repositories.card_payments import (
@@ -63,6 +64,7 @@ __all__ = [
     "OperationRepository",
     "ReceiptRecord",
     "ReceiptRepository",
+    "RefusalRecord",
     "StationSettingsRepository",
     "SyncReportRecord",
     "SyncReportRepository",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Table, select
+from sqlalchemy import ColumnElement, Table, func, select
 
 from autonom.contracts import StationSettingsPublic
 from autonom.server.adapters import tables as t
@@ -16,15 +16,27 @@ from autonom.server.adapters.repositories.heartbeat import station_settings_of
 
 
 @dataclass(frozen=True)
+class RefusalRecord:
+    """The last push of a till the server refused, until a later push is applied."""
+
+    code: str
+    message: str
+    refused_at: datetime
+
+
+@dataclass(frozen=True)
 class TillRecord:
-    """A registered till: its log position, its last heartbeat report (``None``s before the
+    """A registered till: its current log (``log_number``) and the position of it, the last
+    push refused (if not mended since), its last heartbeat report (``None``s before the
     first one) and its station settings (the defaults when none were set)."""
 
     till_number: int
     name: str
     registered_at: datetime
+    log_number: int
     applied_through: int
     last_push_at: datetime | None
+    last_refusal: RefusalRecord | None
     mode: str | None
     activity: str | None
     unsent_operations: int | None
@@ -64,20 +76,34 @@ class BackOfficeQueries(Repository):
     def tills(self, *, number: int | None = None) -> list[TillRecord]:
         """Every registered till (or only ``number``) with its position, last report and
         station settings."""
-        p, st, ss = t.till_positions, t.till_status, t.station_settings
+        lg, pr, st, ss = t.till_logs, t.push_refusals, t.till_status, t.station_settings
 
         def of_till(table: Table) -> ColumnElement[bool]:
             return (table.c.store_id == t.tills.c.store_id) & (
                 table.c.till_number == t.tills.c.number
             )
 
+        latest = t.till_logs.alias("latest")
+        current = of_till(lg) & (
+            lg.c.log_number
+            == select(func.max(latest.c.log_number))
+            .where(
+                latest.c.store_id == lg.c.store_id,
+                latest.c.till_number == lg.c.till_number,
+            )
+            .scalar_subquery()
+        )
         query = (
             select(
                 t.tills.c.number,
                 t.tills.c.name,
                 t.tills.c.registered_at,
-                p.c.applied_through,
-                p.c.last_push_at,
+                lg.c.log_number,
+                lg.c.applied_through,
+                lg.c.last_push_at,
+                pr.c.code,
+                pr.c.message,
+                pr.c.refused_at,
                 st.c.mode,
                 st.c.activity,
                 st.c.unsent_operations,
@@ -85,7 +111,9 @@ class BackOfficeQueries(Repository):
                 ss.c.emergency_allowed,
                 ss.c.auto_return_s,
             )
-            .join(p, of_till(p))
+            .select_from(t.tills)
+            .join(lg, current)
+            .outerjoin(pr, of_till(pr))
             .outerjoin(st, of_till(st))
             .outerjoin(ss, of_till(ss))
             .where(t.tills.c.store_id == self.store_id)
@@ -98,8 +126,14 @@ class BackOfficeQueries(Repository):
                 till_number=r.number,
                 name=r.name,
                 registered_at=r.registered_at,
+                log_number=r.log_number,
                 applied_through=r.applied_through,
                 last_push_at=r.last_push_at,
+                last_refusal=(
+                    None
+                    if r.code is None
+                    else RefusalRecord(code=r.code, message=r.message, refused_at=r.refused_at)
+                ),
                 mode=r.mode,
                 activity=r.activity,
                 unsent_operations=r.unsent_operations,

@@ -3,8 +3,10 @@ bookings, receipts and flags (docs/sync-protocol.md)."""
 
 from __future__ import annotations
 
+import uuid
 import zlib
 from collections.abc import Iterable, Sequence
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,14 +18,17 @@ from autonom.domain import Booking, Ticket, TicketClosed
 from autonom.domain.events import TICKET_EVENTS
 from autonom.server.adapters import tables as t
 from autonom.server.adapters.repositories.base import Repository, dialect_insert, upsert
-from autonom.server.domain import Recorded, TicketFinding
+from autonom.server.domain import Recorded, TicketFinding, TillLog
 
 
 class TillRepository(Repository):
-    """Registered tills, their credentials and the position of each till's log."""
+    """Registered tills, their credentials and their logs, each with its position."""
 
-    def add(self, *, number: int, name: str, credential_hash: str, at: datetime) -> bool:
-        """Register a till at position 0; False when the number is already taken."""
+    def add(
+        self, *, number: int, name: str, credential_hash: str, log_id: str | None, at: datetime
+    ) -> bool:
+        """Register a till with its first log at position 0 (the till's ``log_id``, or one
+        made here, not claimed); False when the number is already taken."""
         taken = self.connection.execute(
             select(t.tills.c.number).where(
                 t.tills.c.store_id == self.store_id, t.tills.c.number == number
@@ -40,15 +45,22 @@ class TillRepository(Repository):
                         name=name,
                         credential_hash=credential_hash,
                         registered_at=at,
+                        credential_issued_at=at,
                     )
                 )
         except IntegrityError:  # registered by a concurrent request a moment ago
             return False
-        position = dialect_insert(self.connection, t.till_positions).values(
-            store_id=self.store_id, till_number=number, applied_through=0
+        self.connection.execute(
+            t.till_logs.insert().values(
+                store_id=self.store_id,
+                till_number=number,
+                log_id=log_id or str(uuid.uuid4()),
+                log_number=1,
+                claimed=log_id is not None,
+                started_at=at,
+                applied_through=0,
+            )
         )
-        # A till that was registered before keeps its position (its log continues).
-        self.connection.execute(position.on_conflict_do_nothing())
         return True
 
     def is_registered(self, number: int) -> bool:
@@ -60,12 +72,18 @@ class TillRepository(Repository):
         ).first()
         return found is not None
 
-    def set_credential(self, number: int, credential_hash: str) -> bool:
-        """Replace the till's credential hash; False when the till is not registered."""
+    def set_credential(
+        self, number: int, credential_hash: str, *, issued_at: datetime | None
+    ) -> bool:
+        """Replace the till's credential hash; ``issued_at`` (None: keep when the credential
+        counts as issued). False when the till is not registered."""
+        values: dict[str, Any] = {"credential_hash": credential_hash}
+        if issued_at is not None:
+            values["credential_issued_at"] = issued_at
         result = self.connection.execute(
             update(t.tills)
             .where(t.tills.c.store_id == self.store_id, t.tills.c.number == number)
-            .values(credential_hash=credential_hash)
+            .values(**values)
         )
         return result.rowcount == 1
 
@@ -79,36 +97,109 @@ class TillRepository(Repository):
         ).scalar()
         return None if number is None else int(number)
 
-    def position(self, number: int, *, lock: bool = False) -> int:
-        """The highest sequence applied for the till; ``lock`` holds its row to commit."""
-        p = t.till_positions
-        query = select(p.c.applied_through).where(
-            p.c.store_id == self.store_id, p.c.till_number == number
+    def credential_issued_at(self, number: int, *, lock: bool = False) -> datetime:
+        """When the till's credential was issued; ``lock`` holds the till's row to commit
+        (opening a log: one at a time per till)."""
+        query = select(t.tills.c.credential_issued_at).where(
+            t.tills.c.store_id == self.store_id, t.tills.c.number == number
         )
         if lock:
             query = query.with_for_update()  # PostgreSQL; SQLite's BEGIN IMMEDIATE did it
-        applied = self.connection.execute(query).scalar()
-        return int(applied or 0)
+        issued: datetime = self.connection.execute(query).scalar_one()
+        return issued
 
-    def advance(self, number: int, *, applied_through: int, at: datetime) -> None:
-        """Move the till's position to ``applied_through`` after a push at ``at``."""
-        p = t.till_positions
+    def log(self, number: int, log_id: str | None = None, *, lock: bool = False) -> TillLog | None:
+        """The till's log ``log_id`` (None: its current, the last started), or None when the
+        server holds no such log; ``lock`` holds its row to commit."""
+        lg = t.till_logs
+        query = select(lg).where(lg.c.store_id == self.store_id, lg.c.till_number == number)
+        if log_id is None:
+            query = query.order_by(lg.c.log_number.desc()).limit(1)
+        else:
+            query = query.where(lg.c.log_id == log_id)
+        if lock:
+            query = query.with_for_update()  # PostgreSQL; SQLite's BEGIN IMMEDIATE did it
+        row = self.connection.execute(query).first()
+        if row is None:
+            return None
+        return TillLog(
+            log_id=row.log_id,
+            log_number=row.log_number,
+            claimed=row.claimed,
+            started_at=row.started_at,
+            applied_through=int(row.applied_through),
+        )
+
+    def open_log(self, number: int, log_id: str, *, after: TillLog, at: datetime) -> TillLog:
+        """Start the till's next log, ``log_id``, at position 0."""
+        log = TillLog(log_id, after.log_number + 1, claimed=True, started_at=at, applied_through=0)
         self.connection.execute(
-            update(p)
-            .where(p.c.store_id == self.store_id, p.c.till_number == number)
-            .values(applied_through=applied_through, last_push_at=at)
+            t.till_logs.insert().values(store_id=self.store_id, till_number=number, **asdict(log))
+        )
+        return log
+
+    def claim_log(self, number: int, log: TillLog, log_id: str) -> TillLog:
+        """The till's log whose id the server made takes the till database's own id."""
+        self._set(number, log, log_id=log_id, claimed=True)
+        return replace(log, log_id=log_id, claimed=True)
+
+    def advance(self, number: int, log: TillLog, *, applied_through: int, at: datetime) -> None:
+        """Move the position of the till's ``log`` to ``applied_through`` after a push at
+        ``at``; the till's last refusal is mended by it."""
+        self._set(number, log, applied_through=applied_through, last_push_at=at)
+        r = t.push_refusals
+        self.connection.execute(
+            delete(r).where(r.c.store_id == self.store_id, r.c.till_number == number)
+        )
+
+    def _set(self, number: int, log: TillLog, **values: Any) -> None:
+        lg = t.till_logs
+        self.connection.execute(
+            update(lg)
+            .where(
+                lg.c.store_id == self.store_id,
+                lg.c.till_number == number,
+                lg.c.log_number == log.log_number,
+            )
+            .values(**values)
+        )
+
+    def refused(self, number: int, *, code: str, message: str, at: datetime) -> None:
+        """Keep the till's last refused push (one row per till, the newest wins)."""
+        upsert(
+            self.connection,
+            t.push_refusals,
+            {
+                "store_id": self.store_id,
+                "till_number": number,
+                "code": code,
+                "message": message,
+                "refused_at": at,
+            },
         )
 
 
 class OperationRepository(Repository):
-    """Every operation a till pushed, kept in the order the server applied them."""
+    """Every operation a till pushed, kept in the order the server applied them, each with
+    the till's log it belongs to."""
 
-    def op_ids_at(self, till_number: int, seqs: Sequence[int]) -> dict[int, str]:
-        """The op_id stored at each of ``seqs`` for the till (absent seqs are left out)."""
+    # The till's log the operations added in this unit of work belong to: the push sets it
+    # once (``for_log``) before it applies a batch.
+    log_number: int = 1
+
+    def for_log(self, log_number: int) -> None:
+        """The operations added from now on belong to the till's log ``log_number``."""
+        self.log_number = log_number
+
+    def op_ids_at(self, till_number: int, log_number: int, seqs: Sequence[int]) -> dict[int, str]:
+        """The op_id stored at each of ``seqs`` of the till's log (absent seqs are left out)."""
         o = t.operations
         rows = self.connection.execute(
             select(o.c.seq, o.c.op_id).where(
-                o.c.store_id == self.store_id, o.c.till_number == till_number, o.c.seq.in_(seqs)
+                o.c.store_id == self.store_id,
+                o.c.till_number == till_number,
+                o.c.log_number == log_number,
+                o.c.seq.in_(seqs),
             )
         )
         return {r.seq: r.op_id for r in rows}
@@ -128,6 +219,7 @@ class OperationRepository(Repository):
             t.operations.insert().values(
                 store_id=self.store_id,
                 till_number=till_number,
+                log_number=self.log_number,
                 seq=operation.seq,
                 op_id=str(operation.op_id),
                 kind=event.kind,

@@ -88,14 +88,18 @@ class SyncReportRepository(Repository):
 
     # -- what a report is built from ------------------------------------------------------
 
-    def ticket_history(self, till_number: int, first: int, through: int) -> list[Recorded]:
-        """The till's openings, closes, moves in and owner changes in ``first``–``through``."""
+    def ticket_history(
+        self, till_number: int, log_number: int, first: int, through: int
+    ) -> list[Recorded]:
+        """The openings, closes, moves in and owner changes in ``first``–``through`` of the
+        till's log ``log_number``."""
         o = t.operations
         rows = self.connection.execute(
             select(o.c.till_number, o.c.seq, o.c.recorded_at, o.c.op_id, o.c.payload)
             .where(
                 o.c.store_id == self.store_id,
                 o.c.till_number == till_number,
+                o.c.log_number == log_number,
                 o.c.seq.between(first, through),
                 o.c.kind.in_(REPORTED_KINDS),
             )
@@ -109,14 +113,15 @@ class SyncReportRepository(Repository):
         return history
 
     def touched(
-        self, till_number: int, first: int, through: int
+        self, till_number: int, log_number: int, first: int, through: int
     ) -> tuple[set[str], datetime | None]:
-        """The documents the till's operations ``first``–``through`` touched, and when the
-        first of them was applied."""
+        """The documents the operations ``first``–``through`` of the till's log
+        ``log_number`` touched, and when the first of them was applied."""
         o = t.operations
         where = (
             o.c.store_id == self.store_id,
             o.c.till_number == till_number,
+            o.c.log_number == log_number,
             o.c.seq.between(first, through),
         )
         ids = {

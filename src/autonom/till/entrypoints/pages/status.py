@@ -53,6 +53,20 @@ def unsent_screen(
     )
 
 
+@router.post("/credential")
+def install_credential(
+    till: TillDep, sessions: SessionsDep, session: PageSessionDep, credential: Text = ""
+) -> Response:
+    """A manager installs the credential the back office issued to this till (issue 9)."""
+    try:
+        operator = till.selling.operator(session.operator_number)
+        till.snapshot.install_credential(operator, credential)
+    except Refusal as refusal:
+        return back_to("/unsent", sessions, session, refused(refusal))
+    alert = Alert("info", "Credential installed: the till sends its documents to the server now.")
+    return back_to("/unsent", sessions, session, alert)
+
+
 @router.post("/mode/{choice}")
 def choose(
     choice: Choice,
