@@ -17,6 +17,7 @@ bench:
 	@scripts/bootstrap.sh
 	.venv/bin/python -m bench.sale_latency --json
 	.venv/bin/python -m bench.detection --json
+	.venv/bin/python -m bench.reintegration --json
 	.venv/bin/python -m bench.crash --crashes 1000 --json
 	.venv/bin/python -m bench.partition --faults 1000 --json
 

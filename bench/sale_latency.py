@@ -19,7 +19,6 @@ page's status line does: ``polled_p99_ms`` against ``unpolled_p99_ms`` of the sa
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import sqlite3
 import statistics
@@ -43,6 +42,7 @@ from autonom.till.domain.mode import OUTAGE_UNDECIDED
 from autonom.till.entrypoints.web import create_app
 from autonom.till.service_layer import handlers
 from autonom.till.service_layer.commands import AddBooking, CloseTicket, OpenTicket, Tendered
+from bench.figures import show
 from tests.support.processes import ENROLMENT_CODE, free_port, start_seeded_server
 
 console = Console(stderr=True)
@@ -245,8 +245,6 @@ def main() -> None:
         "unsent_after_server_down": unsent,
     }
     result["ratio_p99"] = round(result["p99_ms"] / result["bare_commit_p99_ms"], 2)
-    for key, value in result.items():
-        console.print(f"{key:>26}: {value}")
     targets = {
         "p99 ≤ 3 ms": result["p99_ms"] <= 3,
         "ratio_p99 ≤ 10": result["ratio_p99"] <= 10,
@@ -255,10 +253,7 @@ def main() -> None:
             result["polled_p99_ms"] <= result["unpolled_p99_ms"] * 1.2
         ),
     }
-    for name, met in targets.items():
-        console.print(f"{'met' if met else 'MISSED':>26}: {name}")
-    if args.json:
-        print(json.dumps(result))
+    show(console, result, targets, as_json=args.json)
 
 
 if __name__ == "__main__":

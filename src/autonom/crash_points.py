@@ -27,7 +27,7 @@ class CrashPoint(StrEnum):
     TILL_ANSWER_RECEIVED = "till.answer_received"  # the server's answer in hand, not stored
     TILL_AFTER_MARK = "till.after_mark"  # a batch marked sent, the next not yet pushed
     # The server, inside the push of a batch.
-    SERVER_INSIDE_BATCH = "server.inside_batch"  # one operation of the batch written
+    SERVER_INSIDE_BATCH = "server.inside_batch"  # the batch's operations written, not the rest
     SERVER_BEFORE_COMMIT = "server.before_commit"  # the whole batch written, not committed
     SERVER_AFTER_COMMIT = "server.after_commit"  # the batch committed, the till not answered
 

@@ -183,6 +183,25 @@ def test_reused_receipt_number_is_kept_and_flagged(server: TestClient) -> None:
     assert codes == ["RECEIPT_NUMBER_REUSED"]
 
 
+def test_a_receipt_number_used_twice_in_one_batch_is_flagged_there_too(
+    server: TestClient,
+) -> None:
+    till = register(server, 10)
+    first = till.sale(items=1)
+    assert first.receipt is not None
+    other = till.open()
+    till.book(other, CAKE)
+    till.close(other, number=ReceiptNumber.parse(first.receipt.number))
+    answer = push(server, till, till.operations())  # both closes in the same batch
+    assert answer.status_code == 200, answer.text
+    numbers = [(r["number"], r["total"], r["duplicate"]) for r in receipts(server)]
+    assert numbers == [("10000001-01", "2.40", False), ("10000001-01", "4.20", True)]
+    flags = server.get("/api/v1/flags", headers=ADMIN).json()
+    assert [(f["code"], f["ticket_id"]) for f in flags] == [
+        ("RECEIPT_NUMBER_REUSED", other.ticket_id)
+    ]
+
+
 def test_second_close_of_a_ticket_is_kept_and_flagged(server: TestClient) -> None:
     till = register(server, 10)
     ticket = till.sale(items=1)

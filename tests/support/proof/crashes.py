@@ -59,7 +59,7 @@ TILL_POINTS = {
     CrashPoint.TILL_AFTER_MARK: (1, 6),
 }
 SERVER_POINTS = {
-    CrashPoint.SERVER_INSIDE_BATCH: (1, 40),
+    CrashPoint.SERVER_INSIDE_BATCH: (1, 8),  # once per batch of ticket operations
     CrashPoint.SERVER_BEFORE_COMMIT: (1, 8),
     CrashPoint.SERVER_AFTER_COMMIT: (1, 8),
 }

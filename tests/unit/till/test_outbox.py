@@ -3,10 +3,15 @@ batches, marked sent, realigned after a gap, and counted and listed while unsent
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
-from autonom.till.adapters.outbox import Outbox
+from autonom.contracts import CONTRACT_VERSION, Operation, PushBatch
+from autonom.contracts.sync import MAX_BATCH
+from autonom.till.adapters.outbox import BATCH_BYTES, OPERATION_ENVELOPE_BYTES, Outbox
 from autonom.till.adapters.store import connect
+from autonom.till.service_layer.uploader import BATCH_SIZE
+from autonom.web import MAX_BODY_BYTES
 from tests.unit.till.conftest import TillUnderTest
 
 
@@ -33,6 +38,42 @@ def test_each_sale_leaves_its_operations_unsent_in_order_with_its_receipt_number
     batch = outbox.next_batch(limit=3)
     assert [op.seq for op in batch] == [1, 2, 3]
     assert batch[-1].event.kind == "ticket_closed"
+
+
+def wire_bytes(operations: list[Operation]) -> int:
+    """The body of a push of ``operations`` as the server link sends it (httpx's JSON)."""
+    body = PushBatch(operations=operations, contract=CONTRACT_VERSION).model_dump(mode="json")
+    return len(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def test_a_batch_holds_as_many_operations_as_its_byte_budget_allows(till: TillUnderTest) -> None:
+    for _ in range(10):
+        till.sell("100", "200", "101")  # 5 operations each
+    outbox = outbox_of(till)
+
+    everything = outbox.next_batch(limit=100)
+    assert [op.seq for op in everything] == list(range(1, 51))
+    for budget in (2_000, 5_000, 9_000, 20_000):
+        batch = outbox.next_batch(limit=100, max_bytes=budget)
+        assert batch == everything[: len(batch)]  # the oldest, in order, none skipped
+        assert wire_bytes(batch) <= budget  # the estimate never undercounts
+        # and it stops only when the next operation would not fit: the envelope of each is
+        # counted at its largest (a seq of 16 digits, a time with microseconds and offset)
+        one_more = everything[: len(batch) + 1]
+        assert wire_bytes(one_more) + OPERATION_ENVELOPE_BYTES * len(one_more) > budget
+    assert outbox.next_batch(limit=100, max_bytes=10**9) == everything
+    assert len(outbox.next_batch(limit=7, max_bytes=10**9)) == 7  # the count still limits
+
+
+def test_an_operation_larger_than_the_budget_still_goes_alone(till: TillUnderTest) -> None:
+    till.sell("100")
+    batch = outbox_of(till).next_batch(limit=100, max_bytes=10)
+    assert [op.seq for op in batch] == [1]  # never stuck behind one big event
+
+
+def test_the_largest_batch_stays_under_every_servers_body_limit() -> None:
+    assert BATCH_SIZE <= MAX_BATCH  # what every server accepts (contracts 1-3: 500)
+    assert BATCH_BYTES <= MAX_BODY_BYTES // 2
 
 
 def test_rows_marked_sent_are_no_longer_counted_or_pushed(till: TillUnderTest) -> None:

@@ -11,6 +11,8 @@ refuses them before any call (docs/server-functions.md).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import get_args
@@ -37,7 +39,7 @@ from autonom.contracts.server_functions import (
 from autonom.domain import ItemKind, Receipt, Refusal, TicketClosed, errors
 from autonom.domain.money import ZERO
 from autonom.server.adapters import SqlUnitOfWork
-from autonom.server.domain import Finding
+from autonom.server.domain import Finding, TicketFinding
 from autonom.server.domain.server_functions import (
     CustomerFacts,
     EventFacts,
@@ -249,24 +251,60 @@ def _event_public(facts: EventFacts) -> EventPublic:
 # -- a receipt arrives ------------------------------------------------------------------------
 
 
-def receipt_arrived(
+@dataclass(frozen=True)
+class Arrival:
+    """A receipt a push brings: its close (operation ``seq`` of the till) and the receipt
+    its ticket was rebuilt with."""
+
+    seq: int
+    closed: TicketClosed
+    receipt: Receipt
+
+
+def receipts_arrived(
+    uow: SqlUnitOfWork, *, till_number: int, arrivals: Sequence[Arrival], now: datetime
+) -> None:
+    """Inside the push's transaction, for each receipt it brings, in their order: register
+    the vouchers it sold, settle the redemptions held for its ticket (used when it pays
+    with them, released otherwise), charge the customer accounts it was put on, settle the
+    seats held for its bookings (sold when its lines hold them, freed otherwise). What is
+    held is read once for all the tickets: a receipt settles everything held for its
+    ticket, so a second close of it finds nothing. Never refuses: what needs a person
+    becomes a flag."""
+    tickets = [arrival.closed.ticket_id for arrival in arrivals]
+    redemptions = uow.vouchers.held_for_tickets(tickets)
+    seats = uow.events.held_for(tickets)
+    raised: list[TicketFinding] = []
+    for seq, closed, receipt in ((a.seq, a.closed, a.receipt) for a in arrivals):
+        found = _receipt_arrived(
+            uow,
+            till_number=till_number,
+            closed=closed,
+            receipt=receipt,
+            held=redemptions.pop(closed.ticket_id, []),
+            seats=seats.pop(closed.ticket_id, []),
+            now=now,
+        )
+        raised += [
+            TicketFinding(closed.ticket_id, till_number, seq, f.code, f.message) for f in found
+        ]
+    uow.flags.add_all(raised)
+
+
+def _receipt_arrived(
     uow: SqlUnitOfWork,
     *,
     till_number: int,
-    seq: int,
     closed: TicketClosed,
     receipt: Receipt,
+    held: list[RedemptionFacts],
+    seats: list[SeatHold],
     now: datetime,
-) -> None:
-    """Inside the push's transaction, for each receipt it brings: register the vouchers it
-    sold, settle the redemptions held for its ticket (used when it pays with them, released
-    otherwise), charge the customer accounts it was put on, settle the seats held for its
-    bookings (sold when its lines hold them, freed
-    otherwise). Never refuses: what needs a person becomes a flag."""
+) -> list[Finding]:
+    """One receipt of ``receipts_arrived``, given what was held for its ticket."""
     for sold in vouchers_sold(receipt):
         uow.vouchers.register(sold)
     found: list[Finding] = []
-    held = uow.vouchers.held_for(closed.ticket_id)
     for number in sorted({r.voucher_number for r in held}):
         uow.vouchers.get(number, lock=True)  # as a redemption does: the voucher first
     settled = settle_redemptions(held, closed)
@@ -290,18 +328,9 @@ def receipt_arrived(
                 at=now,
             )
         found += charge_findings(uow.customers.get(charge.customer_number), charge, closed)
-    seats_sold, seats_freed = settle_seats(
-        uow.events.held_for(closed.ticket_id), (line.booking_id for line in receipt.lines)
-    )
+    seats_sold, seats_freed = settle_seats(seats, (line.booking_id for line in receipt.lines))
     uow.events.settle(seats_sold, seats_freed)
-    for finding in found:
-        uow.flags.add(
-            till_number=till_number,
-            seq=seq,
-            ticket_id=closed.ticket_id,
-            code=finding.code,
-            message=finding.message,
-        )
+    return found
 
 
 # -- the operator settlement ------------------------------------------------------------------

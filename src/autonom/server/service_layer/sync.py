@@ -4,13 +4,13 @@ is the transactional part: read what the rules need, write what they decided, co
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from uuid import UUID
 
 from autonom.contracts import Operation, PushBatch, PushResult
 from autonom.crash_points import CrashPoint, crash_point
-from autonom.domain import BookingsMovedIn, BookingsMovedOut, Ticket, TicketClosed
+from autonom.domain import BookingsMovedIn, BookingsMovedOut, Event, Ticket, TicketClosed
 from autonom.domain.events import TICKET_EVENTS
 from autonom.server.adapters import SqlUnitOfWork
 from autonom.server.domain import (
@@ -91,65 +91,66 @@ def _log_of(uow: SqlUnitOfWork, till_number: int, log_id: str | None, now: datet
 
 def _apply(uow: SqlUnitOfWork, till_number: int, operations: Sequence[Operation]) -> None:
     """Keep the operations in order; the tickets' through ``_apply_ticket_events`` (flags,
-    receipts, each ticket rebuilt once), every other document through its own applier
-    (``documents.apply``)."""
+    receipts, each family of tickets rebuilt once), every other document through its own
+    applier (``documents.apply``). Set-based: a statement per kind of row for the batch,
+    never one per operation."""
     now = datetime.now(UTC)
     ticket_ops = [op for op in operations if isinstance(op.event, TICKET_EVENTS)]
     if ticket_ops:
         _apply_ticket_events(uow, till_number, ticket_ops, now)
-    for op in operations:
-        if not isinstance(op.event, TICKET_EVENTS):
-            uow.operations.add(till_number, op, at=now)
+    others = [op for op in operations if not isinstance(op.event, TICKET_EVENTS)]
+    if others:
+        uow.operations.add(till_number, others, at=now)
+        for op in others:
             documents.apply(uow, till_number, op)
 
 
 def _apply_ticket_events(
     uow: SqlUnitOfWork, till_number: int, operations: Sequence[Operation], now: datetime
 ) -> None:
-    """Keep the operations and the receipts (a receipt number used before is flagged at
-    once: a till's numbers come in its own log's order), then rebuild every family of
-    tickets the batch touched by the merge rules (R3.2, ``project_family``: in the order
-    things happened, not the order they arrived) and write the tickets, the follow-ups and
-    the flags their histories decide. Then the admissions the closed tickets sold (one
-    statement for the batch), and each receipt settles what was held for its ticket
-    (``server_functions``)."""
+    """Keep the operations and the receipts (a receipt number used before — also by an
+    earlier close of this batch — is flagged at once: a till's numbers come in its own
+    log's order), then rebuild every family of tickets the batch touched by the merge rules
+    (R3.2, ``project_family``: in the order things happened, not the order they arrived)
+    and write the tickets, the follow-ups and the flags their histories decide. Then the
+    admissions the closed tickets sold, and what the receipts settle (``server_functions``).
+    Each kind of row is one statement for the batch (the operations and new bookings one
+    ``COPY`` on PostgreSQL), each kind of read one query."""
     touched = list(dict.fromkeys(op.event.document_id for op in operations))
     moved_from = {op.event.ticket_id for op in operations if isinstance(op.event, BookingsMovedOut)}
     families = _families(uow, touched)
     # Sorted together: two pushes never wait on each other crosswise (docs/sync-protocol.md §8).
     uow.tickets.lock([*touched, *families])
-    closes: list[tuple[int, TicketClosed]] = []
+    closes = [(op.seq, op.event) for op in operations if isinstance(op.event, TicketClosed)]
+    used = uow.receipts.numbers_used(closed.receipt_number for _, closed in closes)
+    receipts: list[tuple[TicketClosed, bool]] = []
+    reused: list[TicketFinding] = []
+    for seq, closed in closes:
+        duplicate = closed.receipt_number in used
+        used.add(closed.receipt_number)  # a later close of the batch with it is a duplicate
+        receipts.append((closed, duplicate))
+        reused += [
+            TicketFinding(closed.ticket_id, till_number, seq, f.code, f.message)
+            for f in receipt_findings(closed, receipt_number_used=duplicate)
+        ]
+    uow.flags.add_all(reused)
+    uow.operations.add(till_number, operations, at=now)
+    crash_point(CrashPoint.SERVER_INSIDE_BATCH)
+    uow.receipts.add(receipts)
     for op in operations:
-        event = op.event
-        assert isinstance(event, TICKET_EVENTS)
-        reused = False
-        if isinstance(event, TicketClosed):
-            reused = uow.receipts.number_used(event.receipt_number)
-            for finding in receipt_findings(event, receipt_number_used=reused):
-                uow.flags.add(
-                    till_number=till_number,
-                    seq=op.seq,
-                    ticket_id=event.ticket_id,
-                    code=finding.code,
-                    message=finding.message,
-                )
-        uow.operations.add(till_number, op, at=now)
-        crash_point(CrashPoint.SERVER_INSIDE_BATCH)
-        if isinstance(event, TicketClosed):
-            uow.receipts.add(event, duplicate=reused)
-            closes.append((op.seq, event))
-        if isinstance(event, BookingsMovedIn):  # the seats held for the lines go with them
-            uow.events.follow_move([b.booking_id for b in event.bookings], event.ticket_id)
-    rebuilt = _rebuild(uow, families, moved_from)
+        if isinstance(op.event, BookingsMovedIn):  # the seats held for the lines go with them
+            uow.events.follow_move([b.booking_id for b in op.event.bookings], op.event.ticket_id)
+    known = {str(op.op_id): op.event for op in operations}
+    rebuilt = _rebuild(uow, families, moved_from, known)
     gate.register_sold(
         uow, [t for t in touched if t in rebuilt and rebuilt[t].receipt is not None], now=now
     )
+    arrivals = []
     for seq, closed in closes:
         receipt = rebuilt[closed.ticket_id].receipt
         assert receipt is not None  # the ticket was rebuilt with its close
-        server_functions.receipt_arrived(
-            uow, till_number=till_number, seq=seq, closed=closed, receipt=receipt, now=now
-        )
+        arrivals.append(server_functions.Arrival(seq, closed, receipt))
+    server_functions.receipts_arrived(uow, till_number=till_number, arrivals=arrivals, now=now)
     if closes:
         card_payments.record_slips(uow, [closed for _, closed in closes])
 
@@ -177,15 +178,21 @@ def _families(uow: SqlUnitOfWork, ticket_ids: Sequence[str]) -> dict[str, list[s
 
 
 def _rebuild(
-    uow: SqlUnitOfWork, families: dict[str, list[str]], moved_from: set[str]
+    uow: SqlUnitOfWork,
+    families: dict[str, list[str]],
+    moved_from: set[str],
+    known: Mapping[str, Event],
 ) -> dict[str, Ticket]:
     """Rebuild each family from its operations (one query for all), write its tickets
-    (follow-ups with the ticket they follow; one a family no longer has is removed) and
-    make the family's flags the ones its history decides."""
+    (follow-ups with the ticket they follow; one a family no longer has is removed) in one
+    pass for all the families, and make the families' flags the ones their histories
+    decide. ``known``: the batch's events by op_id (not decoded again)."""
     members = [ticket_id for family in families.values() for ticket_id in family]
-    histories = uow.operations.history_of(members)
+    histories = uow.operations.history_of(members, known=known)
     held = uow.tickets.follows(members)
     rebuilt: dict[str, Ticket] = {}
+    saved: list[tuple[Ticket, str | None]] = []
+    prune: set[str] = set()
     found: list[TicketFinding] = []
     gone: list[str] = []
     for root, family in families.items():
@@ -194,13 +201,12 @@ def _rebuild(
         for projection in projections:
             ticket = projection.ticket
             rebuilt[ticket.ticket_id] = ticket
-            uow.tickets.save(
-                ticket,
-                prune=with_follow_ups or ticket.ticket_id in moved_from,
-                follows=projection.follows,
-            )
+            saved.append((ticket, projection.follows))
+            if with_follow_ups or ticket.ticket_id in moved_from:
+                prune.add(ticket.ticket_id)
             found += projection.findings
         gone += [m for m in family if m in held and m not in rebuilt]
+    uow.tickets.save(saved, prune=prune)
     uow.tickets.remove(gone)
     uow.flags.replace_for_tickets(members, found, TICKET_FLAG_CODES)
     return rebuilt

@@ -18,8 +18,14 @@ from datetime import datetime
 from autonom.contracts import EVENT_ADAPTER, Operation
 from autonom.domain.events import KIND_TITLES
 from autonom.till.adapters.repository import from_text, to_text
+from autonom.web import MAX_BODY_BYTES
 
 RECEIPT_KIND = "ticket_closed"  # the operation that carries a receipt
+# A batch's JSON stays within half the body limit every server has (contracts 1-3: 500
+# operations, 4 000 KiB): an operation is its event's JSON and an envelope of at most
+# ``OPERATION_ENVELOPE_BYTES`` (seq, op_id, recorded_at, the keys, a comma).
+BATCH_BYTES = MAX_BODY_BYTES // 2
+OPERATION_ENVELOPE_BYTES = 160
 
 
 @dataclass(frozen=True)
@@ -83,21 +89,30 @@ class Outbox:
 
     # -- the uploader's side ---------------------------------------------------------------
 
-    def next_batch(self, limit: int) -> list[Operation]:
-        """The oldest ``limit`` unsent operations, in seq order, as they are pushed."""
+    def next_batch(self, limit: int, max_bytes: int = BATCH_BYTES) -> list[Operation]:
+        """The oldest unsent operations, in seq order, as they are pushed: at most ``limit``,
+        and only as many as fit in ``max_bytes`` of JSON (at least one), so a batch of big
+        events stays under the server's body limit and one of small events is as long as
+        allowed."""
         rows = self._conn.execute(
             "SELECT seq, op_id, recorded_at, event FROM outbox WHERE sent = 0 ORDER BY seq LIMIT ?",
             (limit,),
         ).fetchall()
-        return [
-            Operation(
-                seq=r["seq"],
-                op_id=uuid.UUID(r["op_id"]),
-                recorded_at=from_text(r["recorded_at"]),
-                event=EVENT_ADAPTER.validate_json(r["event"]),
+        batch: list[Operation] = []
+        size = 0
+        for r in rows:
+            size += OPERATION_ENVELOPE_BYTES + len(r["event"].encode())
+            if batch and size > max_bytes:
+                break
+            batch.append(
+                Operation(
+                    seq=r["seq"],
+                    op_id=uuid.UUID(r["op_id"]),
+                    recorded_at=from_text(r["recorded_at"]),
+                    event=EVENT_ADAPTER.validate_json(r["event"]),
+                )
             )
-            for r in rows
-        ]
+        return batch
 
     def mark_sent(self, first: int, through: int) -> None:
         """The server confirmed the operations ``first``–``through`` (of the batch it was

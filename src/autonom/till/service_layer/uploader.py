@@ -38,7 +38,9 @@ from autonom.till.adapters.store import checkpoint, connect, read_log_id
 
 log = structlog.get_logger(__name__)
 
-BATCH_SIZE = 200
+# Operations per push: the most every server accepts (MAX_BATCH of contracts 1-3); fewer
+# when their JSON passes the outbox's byte budget (``Outbox.next_batch``).
+BATCH_SIZE = 500
 FIRST_BACKOFF = 0.2
 MAX_BACKOFF = 5.0
 # A refusal the till cannot mend by itself (bad credential, foreign range) is retried

@@ -83,7 +83,7 @@ class AdmissionRepository(Repository):
             )
             .where(
                 tb.c.store_id == self.store_id,
-                tb.c.ticket_id.in_(sorted(set(ticket_ids))),
+                self._one_of(tb.c.ticket_id, ticket_ids),
                 tb.c.issued_number.like(_ADMISSION_NUMBERS),
                 tk.c.status == TicketStatus.CLOSED.value,
             )

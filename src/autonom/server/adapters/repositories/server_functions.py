@@ -9,13 +9,13 @@ voucher (or taking the last seat) at once take turns; on SQLite the write transa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, Table, select, update
 
 from autonom.server.adapters import tables as t
 from autonom.server.adapters.repositories.base import Repository, dialect_insert, upsert
@@ -41,6 +41,7 @@ class BackendRecord:
 
 _SEAT_HELD, _SEAT_SOLD, _SEAT_RELEASED = "held", "sold", "released"
 CUSTOMER_SEARCH_LIMIT = 20
+T = TypeVar("T")
 
 
 class VoucherRepository(Repository):
@@ -108,6 +109,13 @@ class VoucherRepository(Repository):
             query = query.where(r.c.voucher_number == voucher_number)
         rows = self.connection.execute(query.order_by(r.c.asked_at, r.c.redemption_id))
         return [_redemption(row) for row in rows]
+
+    def held_for_tickets(self, ticket_ids: Iterable[str]) -> dict[str, list[RedemptionFacts]]:
+        """The redemptions held for each of the tickets that has any, oldest first, in one
+        query."""
+        r = t.voucher_redemptions
+        order = (r.c.asked_at, r.c.redemption_id)
+        return _held_by_ticket(self, r, RedemptionState.HELD.value, order, ticket_ids, _redemption)
 
     def hold(self, redemption: RedemptionFacts, *, at: datetime) -> None:
         """Keep a new redemption as held (the caller lowered the voucher's value)."""
@@ -287,16 +295,11 @@ class EventRepository(Repository):
         ).first()
         return None if row is None else _seat_hold(row)
 
-    def held_for(self, ticket_id: str) -> list[SeatHold]:
+    def held_for(self, ticket_ids: Iterable[str]) -> dict[str, list[SeatHold]]:
+        """The seats held for each of the tickets that has any, oldest first, in one query."""
         s = t.event_seats
-        rows = self.connection.execute(
-            select(s)
-            .where(
-                s.c.store_id == self.store_id, s.c.ticket_id == ticket_id, s.c.state == _SEAT_HELD
-            )
-            .order_by(s.c.held_at, s.c.booking_id)
-        )
-        return [_seat_hold(row) for row in rows]
+        order = (s.c.held_at, s.c.booking_id)
+        return _held_by_ticket(self, s, _SEAT_HELD, order, ticket_ids, _seat_hold)
 
     def follow_move(self, booking_ids: Sequence[str], ticket_id: str) -> None:
         """The seats still held for ``booking_ids`` now belong to ``ticket_id``, where the
@@ -338,6 +341,34 @@ def _seat_hold(row: Any) -> SeatHold:
     return SeatHold(
         booking_id=row.booking_id, plu=row.plu, ticket_id=row.ticket_id, seats=row.seats
     )
+
+
+def _held_by_ticket(
+    repository: Repository,
+    table: Table,
+    held: str,
+    order: tuple[ColumnElement[Any], ...],
+    ticket_ids: Iterable[str],
+    read: Callable[[Any], T],
+) -> dict[str, list[T]]:
+    """The rows of ``table`` in the state ``held`` for each of the tickets that has any, in
+    ``order``, read by ``read``: one query for all the tickets."""
+    ids = sorted(set(ticket_ids))
+    if not ids:
+        return {}
+    rows = repository.connection.execute(
+        select(table)
+        .where(
+            table.c.store_id == repository.store_id,
+            repository._one_of(table.c.ticket_id, ids),
+            table.c.state == held,
+        )
+        .order_by(*order)
+    )
+    found: dict[str, list[T]] = {}
+    for row in rows:
+        found.setdefault(row.ticket_id, []).append(read(row))
+    return found
 
 
 class BackendRepository(Repository):

@@ -5,19 +5,24 @@ from __future__ import annotations
 
 import uuid
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from autonom.contracts import EVENT_ADAPTER, BookingPublic, Operation, TicketPublic
-from autonom.domain import Booking, Ticket, TicketClosed
+from autonom.domain import Booking, Event, Ticket, TicketClosed
 from autonom.domain.events import TICKET_EVENTS
 from autonom.server.adapters import tables as t
-from autonom.server.adapters.repositories.base import Repository, dialect_insert, upsert
+from autonom.server.adapters.repositories.base import (
+    Repository,
+    bulk_insert,
+    dialect_insert,
+    upsert,
+)
 from autonom.server.domain import Recorded, TicketFinding, TillLog
 
 
@@ -199,7 +204,7 @@ class OperationRepository(Repository):
                 o.c.store_id == self.store_id,
                 o.c.till_number == till_number,
                 o.c.log_number == log_number,
-                o.c.seq.in_(seqs),
+                self._one_of(o.c.seq, seqs),
             )
         )
         return {r.seq: r.op_id for r in rows}
@@ -208,31 +213,26 @@ class OperationRepository(Repository):
         """Which of ``op_ids`` the server holds already, at any sequence."""
         o = t.operations
         rows = self.connection.execute(
-            select(o.c.op_id).where(o.c.store_id == self.store_id, o.c.op_id.in_(op_ids))
+            select(o.c.op_id).where(o.c.store_id == self.store_id, self._one_of(o.c.op_id, op_ids))
         )
         return {r.op_id for r in rows}
 
-    def add(self, till_number: int, operation: Operation, *, at: datetime) -> None:
-        """Keep one operation of the till, applied at ``at``."""
-        event = operation.event
-        self.connection.execute(
-            t.operations.insert().values(
-                store_id=self.store_id,
-                till_number=till_number,
-                log_number=self.log_number,
-                seq=operation.seq,
-                op_id=str(operation.op_id),
-                kind=event.kind,
-                document_id=event.document_id,
-                recorded_at=operation.recorded_at,
-                applied_at=at,
-                payload=EVENT_ADAPTER.dump_json(event).decode(),
-            )
-        )
+    def add(self, till_number: int, operations: Sequence[Operation], *, at: datetime) -> None:
+        """Keep operations of the till, applied at ``at``, in their order (the ids are the
+        server's apply order): one bulk insert (``COPY`` on PostgreSQL)."""
+        rows = [
+            operation_row(self.store_id, till_number, self.log_number, op, at=at)
+            for op in operations
+        ]
+        bulk_insert(self.connection, t.operations, rows)
 
-    def history_of(self, ticket_ids: Iterable[str]) -> dict[str, list[Recorded]]:
+    def history_of(
+        self, ticket_ids: Iterable[str], *, known: Mapping[str, Event] | None = None
+    ) -> dict[str, list[Recorded]]:
         """Every operation of each of the tickets, with its till, sequence and recorded
-        time (the projection orders them by what happened, R3.2), in one query."""
+        time (the projection orders them by what happened, R3.2), in one query. ``known``:
+        events by op_id the caller holds already (the push's own), not decoded again."""
+        known = known or {}
         ids = sorted(set(ticket_ids))
         history: dict[str, list[Recorded]] = {ticket_id: [] for ticket_id in ids}
         if not ids:
@@ -241,16 +241,38 @@ class OperationRepository(Repository):
         rows = self.connection.execute(
             select(o.c.document_id, o.c.till_number, o.c.seq, o.c.recorded_at, o.c.op_id)
             .add_columns(o.c.payload)
-            .where(o.c.store_id == self.store_id, o.c.document_id.in_(ids))
+            .where(o.c.store_id == self.store_id, self._one_of(o.c.document_id, ids))
             .order_by(o.c.id)
         )
         for row in rows:
-            event = EVENT_ADAPTER.validate_json(row.payload)
+            event = known.get(row.op_id)
+            if event is None:
+                event = EVENT_ADAPTER.validate_json(row.payload)
             assert isinstance(event, TICKET_EVENTS)
             history[row.document_id].append(
                 Recorded(event, row.till_number, row.seq, row.recorded_at, row.op_id)
             )
         return history
+
+
+def operation_row(
+    store_id: int, till_number: int, log_number: int, operation: Operation, *, at: datetime
+) -> dict[str, Any]:
+    """The ``operations`` row of one operation of the till's log ``log_number``, applied at
+    ``at``: the one place such a row is made."""
+    event = operation.event
+    return {
+        "store_id": store_id,
+        "till_number": till_number,
+        "log_number": log_number,
+        "seq": operation.seq,
+        "op_id": str(operation.op_id),
+        "kind": event.kind,
+        "document_id": event.document_id,
+        "recorded_at": operation.recorded_at,
+        "applied_at": at,
+        "payload": EVENT_ADAPTER.dump_json(event).decode(),
+    }
 
 
 class TicketRepository(Repository):
@@ -259,14 +281,18 @@ class TicketRepository(Repository):
     def lock(self, ticket_ids: Iterable[str]) -> None:
         """Serialise pushes from different tills that touch the same tickets (shared tables).
 
-        Sorted, so two pushes never wait on each other crosswise. SQLite needs nothing:
-        its writers already take turns.
+        One statement, the locks taken in the order of the sorted ids (``unnest`` hands
+        them over in the array's order), so two pushes never wait on each other crosswise.
+        SQLite needs nothing: its writers already take turns.
         """
         if not self._is_postgresql():
             return
-        for ticket_id in sorted(set(ticket_ids)):
-            key = zlib.crc32(f"{self.store_id}/{ticket_id}".encode())
-            self.connection.execute(select(func.pg_advisory_xact_lock(key)))
+        keys = [
+            zlib.crc32(f"{self.store_id}/{ticket_id}".encode())
+            for ticket_id in sorted(set(ticket_ids))
+        ]
+        if keys:
+            self.connection.execute(_LOCK_TICKETS, {"keys": keys})
 
     def get(self, ticket_id: str) -> TicketPublic | None:
         """The ticket with its bookings, or None when the server never saw it."""
@@ -295,7 +321,7 @@ class TicketRepository(Repository):
         tk = t.tickets
         rows = self.connection.execute(
             select(tk.c.ticket_id, tk.c.follows).where(
-                tk.c.store_id == self.store_id, tk.c.ticket_id.in_(ids)
+                tk.c.store_id == self.store_id, self._one_of(tk.c.ticket_id, ids)
             )
         )
         return {row.ticket_id: row.follows for row in rows}
@@ -311,55 +337,82 @@ class TicketRepository(Repository):
                 delete(table).where(table.c.store_id == self.store_id, table.c.ticket_id.in_(ids))
             )
 
-    def save(self, ticket: Ticket, *, prune: bool = False, follows: str | None = None) -> None:
-        """Write the projection of a ticket rebuilt from its events: its row and all its
-        bookings in one statement (a void changes a booking). ``prune`` first deletes the
-        rows of bookings no longer on the ticket (moved to another ticket or to a
-        follow-up), in one statement; only then is it asked. ``follows``: the ticket a
-        follow-up follows (R3.2)."""
-        receipt = ticket.receipt
-        upsert(
-            self.connection,
-            t.tickets,
-            {
-                "store_id": self.store_id,
-                "ticket_id": ticket.ticket_id,
-                "table_number": ticket.table,
-                "till_number": ticket.till_number,
-                "owner": ticket.owner,
-                "status": ticket.status.value,
-                "total": receipt.total if receipt else ticket.total,
-                "receipt_number": receipt.number if receipt else None,
-                "opened_at": ticket.opened_at,
-                "closed_at": receipt.closed_at if receipt else None,
-                "follows": follows,
-            },
-        )
-        tb = t.ticket_bookings
-        if prune:
-            self.connection.execute(
-                delete(tb).where(
-                    tb.c.store_id == self.store_id,
-                    tb.c.ticket_id == ticket.ticket_id,
-                    tb.c.booking_id.not_in([b.booking_id for b in ticket.bookings]),
-                )
-            )
-        if not ticket.bookings:
+    def save(
+        self, tickets: Sequence[tuple[Ticket, str | None]], *, prune: Collection[str] = ()
+    ) -> None:
+        """Write the projections of tickets rebuilt from their events, each with the ticket
+        it follows (a follow-up's parent, R3.2, or None): the rows of the tickets new to the
+        server and their bookings in one bulk insert each, those of the tickets it held in
+        one upsert each (a void changes a booking). Of the held tickets in ``prune``, the
+        rows of bookings no longer on them (moved to another ticket or to a follow-up) are
+        deleted first, in one statement; only they are asked. (The push's advisory locks
+        keep a ticket from turning up between the question which are held and the insert.)"""
+        if not tickets:
             return
-        rows = [
-            {"store_id": self.store_id, "ticket_id": ticket.ticket_id, "line": line}
-            | {name: getattr(booking, name) for name in BOOKING_COLUMNS}
-            for line, booking in enumerate(ticket.bookings, start=1)
+        held = self.follows(ticket.ticket_id for ticket, _ in tickets)
+        tk, tb = t.tickets, t.ticket_bookings
+        ticket_rows = []
+        for ticket, follows in tickets:
+            receipt = ticket.receipt
+            ticket_rows.append(
+                {
+                    "store_id": self.store_id,
+                    "ticket_id": ticket.ticket_id,
+                    "table_number": ticket.table,
+                    "till_number": ticket.till_number,
+                    "owner": ticket.owner,
+                    "status": ticket.status.value,
+                    "total": receipt.total if receipt else ticket.total,
+                    "receipt_number": receipt.number if receipt else None,
+                    "opened_at": ticket.opened_at,
+                    "closed_at": receipt.closed_at if receipt else None,
+                    "follows": follows,
+                }
+            )
+        bulk_insert(self.connection, tk, [r for r in ticket_rows if r["ticket_id"] not in held])
+        held_tickets = [r for r in ticket_rows if r["ticket_id"] in held]
+        if held_tickets:
+            insert = dialect_insert(self.connection, tk)
+            changes = {c.name: insert.excluded[c.name] for c in tk.columns if not c.primary_key}
+            self.connection.execute(
+                insert.on_conflict_do_update(
+                    index_elements=[tk.c.store_id, tk.c.ticket_id], set_=changes
+                ),
+                held_tickets,
+            )
+        pruned = [
+            ticket
+            for ticket, _ in tickets
+            if ticket.ticket_id in prune and ticket.ticket_id in held
         ]
-        insert = dialect_insert(self.connection, tb)
-        # One statement for every ticket, its rows as parameters: compiled once and cached,
-        # sent as multi-row VALUES by SQLAlchemy's insertmanyvalues (a literal multi-row
-        # VALUES would be compiled anew for every number of lines: 3 ms a ticket).
-        statement = insert.on_conflict_do_update(
-            index_elements=[tb.c.store_id, tb.c.ticket_id, tb.c.booking_id],
-            set_={name: insert.excluded[name] for name in ("line", *BOOKING_COLUMNS)},
-        )
-        self.connection.execute(statement, rows)
+        if pruned:
+            kept = [(ticket.ticket_id, b.booking_id) for ticket in pruned for b in ticket.bookings]
+            stale = delete(tb).where(
+                tb.c.store_id == self.store_id,
+                tb.c.ticket_id.in_([ticket.ticket_id for ticket in pruned]),
+            )
+            if kept:
+                stale = stale.where(tuple_(tb.c.ticket_id, tb.c.booking_id).not_in(kept))
+            self.connection.execute(stale)
+        new_rows: list[dict[str, Any]] = []
+        held_rows: list[dict[str, Any]] = []
+        for ticket, _ in tickets:
+            rows = new_rows if ticket.ticket_id not in held else held_rows
+            rows += [
+                {"store_id": self.store_id, "ticket_id": ticket.ticket_id, "line": line}
+                | {name: getattr(booking, name) for name in BOOKING_COLUMNS}
+                for line, booking in enumerate(ticket.bookings, start=1)
+            ]
+        bulk_insert(self.connection, tb, new_rows)
+        if held_rows:
+            upsert_bookings = dialect_insert(self.connection, tb)
+            # One statement, its rows as parameters: compiled once and cached, sent as
+            # multi-row VALUES by SQLAlchemy's insertmanyvalues.
+            statement = upsert_bookings.on_conflict_do_update(
+                index_elements=[tb.c.store_id, tb.c.ticket_id, tb.c.booking_id],
+                set_={name: upsert_bookings.excluded[name] for name in ("line", *BOOKING_COLUMNS)},
+            )
+            self.connection.execute(statement, held_rows)
 
     def _read(self, query: Any) -> list[TicketPublic]:
         """The tickets ``query`` selects, with their bookings read in one more query."""
@@ -392,6 +445,11 @@ class TicketRepository(Repository):
         ]
 
 
+# Every advisory lock of a push's tickets in one statement (PostgreSQL).
+_LOCK_TICKETS = text(
+    "SELECT count(pg_advisory_xact_lock(key)) FROM unnest(CAST(:keys AS bigint[])) AS key"
+)
+
 # The columns of ``ticket_bookings`` that are the domain ``Booking``'s fields, by name.
 BOOKING_COLUMNS = tuple(
     c.name for c in t.ticket_bookings.columns if c.name not in ("store_id", "ticket_id", "line")
@@ -401,13 +459,18 @@ BOOKING_COLUMNS = tuple(
 class ReceiptRepository(Repository):
     """Receipts of closed tickets; a reused number is kept as a duplicate (invariant 6)."""
 
-    def number_used(self, number: str) -> bool:
-        """Whether a receipt with this number is held already."""
+    def numbers_used(self, numbers: Iterable[str]) -> set[str]:
+        """Which of ``numbers`` the store holds a receipt of already, in one query."""
+        wanted = sorted(set(numbers))
+        if not wanted:
+            return set()
         r = t.receipts
-        found = self.connection.execute(
-            select(r.c.id).where(r.c.store_id == self.store_id, r.c.number == number).limit(1)
-        ).first()
-        return found is not None
+        rows = self.connection.execute(
+            select(r.c.number)
+            .distinct()
+            .where(r.c.store_id == self.store_id, self._one_of(r.c.number, wanted))
+        )
+        return {row.number for row in rows}
 
     def closed_between(self, start: datetime, end: datetime) -> list[TicketClosed]:
         """Every receipt closed from ``start`` until before ``end``, reused numbers too (a
@@ -421,21 +484,24 @@ class ReceiptRepository(Repository):
         closed = [EVENT_ADAPTER.validate_json(row.payload) for row in rows]
         return [event for event in closed if isinstance(event, TicketClosed)]
 
-    def add(self, event: TicketClosed, *, duplicate: bool) -> None:
-        """Keep the receipt of a closed ticket."""
-        self.connection.execute(
-            t.receipts.insert().values(
-                store_id=self.store_id,
-                number=event.receipt_number,
-                ticket_id=event.ticket_id,
-                till_number=event.till_number,
-                total=event.total,
-                closed_at=event.closed_at,
-                offline=event.offline,
-                duplicate=duplicate,
-                payload=EVENT_ADAPTER.dump_json(event).decode(),
-            )
-        )
+    def add(self, receipts: Sequence[tuple[TicketClosed, bool]]) -> None:
+        """Keep the receipts of closed tickets, each with whether its number was used
+        before (a ``duplicate``), in one bulk insert."""
+        rows = [
+            {
+                "store_id": self.store_id,
+                "number": event.receipt_number,
+                "ticket_id": event.ticket_id,
+                "till_number": event.till_number,
+                "total": event.total,
+                "closed_at": event.closed_at,
+                "offline": event.offline,
+                "duplicate": duplicate,
+                "payload": EVENT_ADAPTER.dump_json(event).decode(),
+            }
+            for event, duplicate in receipts
+        ]
+        bulk_insert(self.connection, t.receipts, rows)
 
 
 class FlagRepository(Repository):
@@ -446,16 +512,29 @@ class FlagRepository(Repository):
     ) -> None:
         """Raise one flag about operation ``seq`` of the till."""
         self.connection.execute(
-            t.flags.insert().values(
-                store_id=self.store_id,
-                till_number=till_number,
-                seq=seq,
-                ticket_id=ticket_id,
-                code=code,
-                message=message,
-                created_at=datetime.now(UTC),
-            )
+            t.flags.insert(), [self._row(till_number, seq, ticket_id, code, message)]
         )
+
+    def add_all(self, findings: Sequence[TicketFinding]) -> None:
+        """Raise a flag for each finding about a ticket, in their order, in one statement."""
+        if findings:
+            self.connection.execute(
+                t.flags.insert(),
+                [self._row(f.till_number, f.seq, f.ticket_id, f.code, f.message) for f in findings],
+            )
+
+    def _row(
+        self, till_number: int, seq: int, ticket_id: str | None, code: str, message: str
+    ) -> dict[str, Any]:
+        return {
+            "store_id": self.store_id,
+            "till_number": till_number,
+            "seq": seq,
+            "ticket_id": ticket_id,
+            "code": code,
+            "message": message,
+            "created_at": datetime.now(UTC),
+        }
 
     def replace_for_tickets(
         self, ticket_ids: Iterable[str], found: Sequence[TicketFinding], codes: Iterable[str]
@@ -473,7 +552,11 @@ class FlagRepository(Repository):
             (row.ticket_id, row.code, row.till_number, row.seq): (row.id, row.message)
             for row in self.connection.execute(
                 select(f.c.id, f.c.ticket_id, f.c.code, f.c.till_number, f.c.seq, f.c.message)
-                .where(f.c.store_id == self.store_id, f.c.ticket_id.in_(ids), f.c.code.in_(codes))
+                .where(
+                    f.c.store_id == self.store_id,
+                    self._one_of(f.c.ticket_id, ids),
+                    f.c.code.in_(codes),
+                )
                 .order_by(f.c.id)
             )
         }
@@ -481,17 +564,10 @@ class FlagRepository(Repository):
         gone = [flag_id for key, (flag_id, _) in existing.items() if key not in wanted]
         if gone:
             self.connection.execute(delete(f).where(f.c.id.in_(gone)))
+        self.add_all([finding for key, finding in wanted.items() if key not in existing])
         for key, finding in wanted.items():
             held = existing.get(key)
-            if held is None:
-                self.add(
-                    till_number=finding.till_number,
-                    seq=finding.seq,
-                    ticket_id=finding.ticket_id,
-                    code=finding.code,
-                    message=finding.message,
-                )
-            elif held[1] != finding.message:
+            if held is not None and held[1] != finding.message:
                 self.connection.execute(
                     update(f).where(f.c.id == held[0]).values(message=finding.message)
                 )
