@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from autonom.contracts import PushBatch, TicketPublic
-from autonom.domain import TicketClosed
+from autonom.domain import Ticket, TicketClosed
 from autonom.server.adapters import SqlUnitOfWork, prepare_database
 from autonom.server.adapters.database import ensure_store
 from autonom.server.domain import follow_up_id
@@ -242,3 +242,39 @@ def test_any_interleaving_of_the_two_logs_gives_the_same_tickets_and_flags(
     store_id = new_store(engine)
     push_in(engine, store_id, interleaved(choices))
     assert what_the_server_holds(engine, store_id) == reference
+
+
+def test_a_follow_up_worked_on_before_its_parents_close_arrived_stays_in_its_family(
+    engine: Engine,
+) -> None:
+    """Table 1: till 10 pays it offline without till 11's line, which goes to the follow-up;
+    both tills then work on the follow-up. Till 11's log arrives first (the follow-up is
+    a ticket the server never saw opened, for now), then till 10's in one batch — the
+    parent's close and the follow-up's own operations together: the follow-up is still
+    its parent's, as when the logs arrive in the order things happened (found by
+    tests/integration/proof/test_convergence.py)."""
+    t10, t11 = TillLog(10, clock=AT), TillLog(11, clock=AT + timedelta(seconds=15))
+    logs: dict[int, list[dict[str, Any]]] = {10: [], 11: []}
+    table = t10.open(table=1)
+    t10.book(table)
+    logs[10] += t10.operations()
+    t11.book(t11.adopt(TicketPublic.of(table)), CAKE)
+    logs[11] += t11.operations()
+    t10.offline = True
+    t10.close(table)  # without till 11's cake: it goes to the follow-up
+    logs[10] += t10.operations()
+    t10.offline = False
+    follow_up = follow_up_id(table.ticket_id)
+    for log in (t11, t10):  # each adopts the follow-up from the server and books on it
+        log.book(Ticket(ticket_id=follow_up, till_number=10, owner=1, opened_at=AT, table=1))
+    logs[11] += t11.operations()
+    logs[10] += t10.operations()
+    as_it_happened = new_store(engine)
+    push_in(engine, as_it_happened, [(10, logs[10][:3]), (11, logs[11]), (10, logs[10][3:])])
+    expected = what_the_server_holds(engine, as_it_happened)
+    assert expected["tickets"][follow_up]["follows"] == table.ticket_id
+    assert [code for _, code, *_ in expected["flags"]] == ["FOLLOW_UP_TICKET"]
+
+    till_11_first = new_store(engine)
+    push_in(engine, till_11_first, [(11, logs[11]), (10, logs[10])])
+    assert what_the_server_holds(engine, till_11_first) == expected

@@ -174,7 +174,10 @@ def _families(uow: SqlUnitOfWork, ticket_ids: Sequence[str]) -> dict[str, list[s
                 break
             root = parent
         families.setdefault(root, [root, *follow_up_chain(root)])
-    return families
+    # A follow-up the server does not hold as one yet (its operations came before, or with,
+    # the close that made it one) is a member of its parent's family, not a root.
+    members = {m for family in families.values() for m in family[1:]}
+    return {root: family for root, family in families.items() if root not in members}
 
 
 def _rebuild(
