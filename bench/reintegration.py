@@ -68,7 +68,8 @@ OUTAGE_NOTICED_S = 20.0  # the heartbeat sees a refused link within seconds (R1.
 DRAIN_LIMIT_S = 600.0
 POLL_S = 0.02
 COPY_COLUMNS = (
-    "store_id, till_number, seq, op_id, kind, document_id, recorded_at, applied_at, payload"
+    "store_id, till_number, log_number, seq, op_id, kind, document_id, recorded_at, "
+    "applied_at, payload"
 )
 
 

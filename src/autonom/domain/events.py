@@ -9,7 +9,7 @@ reaches a database.
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -396,9 +396,13 @@ def text_problems(text: str, longest: int, where: str, *, shortest: int = 1) -> 
     return []
 
 
+# Unicode's control characters (category Cc) and surrogates (Cs), as one character class.
+_CONTROL_OR_SURROGATE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def has_control_characters(text: str) -> bool:
     """True for a NUL, a line break or any other control character, or a lone surrogate."""
-    return any(unicodedata.category(c) in ("Cc", "Cs") for c in text)
+    return _CONTROL_OR_SURROGATE.search(text) is not None
 
 
 def moment_problems(moment: datetime, where: str) -> list[str]:

@@ -4,7 +4,9 @@ field by field (issue 7, point 8); a booking's fields are spelled once (point 4)
 from __future__ import annotations
 
 import dataclasses
+import sys
 import typing
+import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import Enum
@@ -44,6 +46,7 @@ from autonom.domain.events import (
     WHOLE_LIMITS,
     BookingFacts,
     check_event,
+    has_control_characters,
 )
 from autonom.domain.money import parse_amount
 from autonom.domain.ticket import parse_quantity, parse_table
@@ -179,3 +182,12 @@ def test_typed_numbers_that_are_fine() -> None:
     )
     with pytest.raises(Refusal, match="BAD_TABLE"):
         parse_table("9" * 5000)
+
+
+def test_control_characters_are_unicodes_categories_cc_and_cs_for_every_code_point() -> None:
+    """The push's text check (one character class) refuses exactly Unicode's control
+    characters and lone surrogates, and nothing else, over every code point."""
+    for code_point in range(sys.maxunicode + 1):
+        character = chr(code_point)
+        expected = unicodedata.category(character) in ("Cc", "Cs")
+        assert has_control_characters(f"a{character}b") is expected, hex(code_point)
