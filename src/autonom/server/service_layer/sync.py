@@ -54,8 +54,7 @@ def push(*, uow: SqlUnitOfWork, till_number: int, batch: PushBatch) -> PushResul
                 new=plan.new,
                 stored_op_ids=uow.operations.stored_op_ids([str(op.op_id) for op in plan.new]),
             )
-            uow.operations.for_log(log.log_number)
-            _apply(uow, till_number, plan.new)
+            _apply(uow, till_number, log.log_number, plan.new)
             applied_through = plan.new[-1].seq
         uow.tills.advance(till_number, log, applied_through=applied_through, at=now)
         crash_point(CrashPoint.SERVER_BEFORE_COMMIT)
@@ -89,7 +88,9 @@ def _log_of(uow: SqlUnitOfWork, till_number: int, log_id: str | None, now: datet
     return uow.tills.claim_log(till_number, current, log_id)
 
 
-def _apply(uow: SqlUnitOfWork, till_number: int, operations: Sequence[Operation]) -> None:
+def _apply(
+    uow: SqlUnitOfWork, till_number: int, log_number: int, operations: Sequence[Operation]
+) -> None:
     """Keep the operations in order; the tickets' through ``_apply_ticket_events`` (flags,
     receipts, each family of tickets rebuilt once), every other document through its own
     applier (``documents.apply``). Set-based: a statement per kind of row for the batch,
@@ -97,16 +98,20 @@ def _apply(uow: SqlUnitOfWork, till_number: int, operations: Sequence[Operation]
     now = datetime.now(UTC)
     ticket_ops = [op for op in operations if isinstance(op.event, TICKET_EVENTS)]
     if ticket_ops:
-        _apply_ticket_events(uow, till_number, ticket_ops, now)
+        _apply_ticket_events(uow, till_number, log_number, ticket_ops, now)
     others = [op for op in operations if not isinstance(op.event, TICKET_EVENTS)]
     if others:
-        uow.operations.add(till_number, others, at=now)
+        uow.operations.add(till_number, log_number, others, at=now)
         for op in others:
             documents.apply(uow, till_number, op)
 
 
 def _apply_ticket_events(
-    uow: SqlUnitOfWork, till_number: int, operations: Sequence[Operation], now: datetime
+    uow: SqlUnitOfWork,
+    till_number: int,
+    log_number: int,
+    operations: Sequence[Operation],
+    now: datetime,
 ) -> None:
     """Keep the operations and the receipts (a receipt number used before — also by an
     earlier close of this batch — is flagged at once: a till's numbers come in its own
@@ -134,7 +139,7 @@ def _apply_ticket_events(
             for f in receipt_findings(closed, receipt_number_used=duplicate)
         ]
     uow.flags.add_all(reused)
-    uow.operations.add(till_number, operations, at=now)
+    uow.operations.add(till_number, log_number, operations, at=now)
     crash_point(CrashPoint.SERVER_INSIDE_BATCH)
     uow.receipts.add(receipts)
     for op in operations:

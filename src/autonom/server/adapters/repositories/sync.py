@@ -188,14 +188,6 @@ class OperationRepository(Repository):
     """Every operation a till pushed, kept in the order the server applied them, each with
     the till's log it belongs to."""
 
-    # The till's log the operations added in this unit of work belong to: the push sets it
-    # once (``for_log``) before it applies a batch.
-    log_number: int = 1
-
-    def for_log(self, log_number: int) -> None:
-        """The operations added from now on belong to the till's log ``log_number``."""
-        self.log_number = log_number
-
     def op_ids_at(self, till_number: int, log_number: int, seqs: Sequence[int]) -> dict[int, str]:
         """The op_id stored at each of ``seqs`` of the till's log (absent seqs are left out)."""
         o = t.operations
@@ -217,12 +209,13 @@ class OperationRepository(Repository):
         )
         return {r.op_id for r in rows}
 
-    def add(self, till_number: int, operations: Sequence[Operation], *, at: datetime) -> None:
+    def add(
+        self, till_number: int, log_number: int, operations: Sequence[Operation], *, at: datetime
+    ) -> None:
         """Keep operations of the till, applied at ``at``, in their order (the ids are the
         server's apply order): one bulk insert (``COPY`` on PostgreSQL)."""
         rows = [
-            operation_row(self.store_id, till_number, self.log_number, op, at=at)
-            for op in operations
+            operation_row(self.store_id, till_number, log_number, op, at=at) for op in operations
         ]
         bulk_insert(self.connection, t.operations, rows)
 
